@@ -1,0 +1,49 @@
+/**
+ * Where errors go that nobody can wait for. Kept apart from the hub so that every hub
+ * implementation can reach it without an import cycle.
+ *
+ * @module
+ */
+
+/** Receives errors that nobody else can receive. See {@link setErrorReporter}. */
+export type ErrorReporter = (error: unknown, source?: string) => void;
+
+const defaultReporter: ErrorReporter = (error, source) => {
+  const where = source ? ` in ${source}` : "";
+  const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+  process.stderr.write(`Unhandled error${where}: ${text}\n`);
+};
+
+let reporter: ErrorReporter = defaultReporter;
+
+/**
+ * Replaces the function that receives errors nobody can wait for — the failure of a
+ * `spawnN` thread, a failing link, a `spawn`ed thread that failed and was never waited for.
+ * The default writes the stack to stderr (as Eventlet prints a traceback) and the process
+ * keeps running. Pass `null` to restore the default. Returns the previous reporter.
+ *
+ * @example
+ * ```ts
+ * const errors: unknown[] = [];
+ * const previous = setErrorReporter((error) => errors.push(error));
+ * spawnN(() => { throw new Error("boom"); });
+ * await sleep(0);
+ * setErrorReporter(previous);
+ * ```
+ */
+export function setErrorReporter(fn: ErrorReporter | null): ErrorReporter {
+  const previous = reporter;
+  reporter = fn ?? defaultReporter;
+  return previous;
+}
+
+/** Delivers `error` to the current reporter; a reporter that throws is itself printed. @internal */
+export function report(error: unknown, source?: string): void {
+  try {
+    reporter(error, source);
+  } catch (inner) {
+    defaultReporter(inner, "the error reporter");
+    defaultReporter(error, source);
+  }
+}
+

@@ -1,0 +1,744 @@
+/**
+ * Green threads: an async function run under a thread context. The context travels with the
+ * function's continuations through `AsyncLocalStorage`, so `getCurrent()` works anywhere in
+ * the thread and every green operation knows whom to interrupt.
+ *
+ * Interruption is the heart of the model. A green operation (`suspend`) registers a `Waiter`
+ * on the current thread; `kill()` or a `Timeout` rejects the thread's pending waiters at once
+ * and runs their cancelers, which release what the operation held (a timer, a queue position,
+ * a permit). A thread that is not inside a green operation when it is interrupted receives the
+ * error at its next one — the JavaScript reading of Eventlet's "a green thread can only be
+ * interrupted where it could switch".
+ *
+ * Trade-off: on Node 20 `AsyncLocalStorage` enables V8 promise hooks, which roughly doubles
+ * the cost of every promise in the process; on Node 24 (AsyncContextFrame) it is nearly free.
+ * Nothing else can carry a context across `await`, so we pay it and keep the rest of the
+ * thread lean: one queue entry per spawn, lazily created signal, links and waiters.
+ *
+ * @module
+ */
+
+import { AsyncLocalStorage } from "node:async_hooks";
+import { checkFunction, checkMs, describeValue, GreenThreadExit, TendrilError } from "../errors.js";
+import { getHub, type TimerHandle } from "../hub/hub.js";
+import { report } from "../hub/report.js";
+
+const storage = new AsyncLocalStorage<GreenThread<unknown>>();
+
+const READY = 0;
+const RUNNING = 1;
+const DONE = 2;
+
+let nextId = 1;
+
+// The blocking probe (see debug/detect-blocking.ts): when set, every boundary of a thread's
+// run segment (start, resume, suspend, end) is timed, and a segment longer than the threshold
+// is reported with the thread that ran it. `null` costs one comparison per boundary.
+type BlockingProbe = { thresholdMs: number; onBlocked: (thread: GreenThread<unknown>, ms: number) => void };
+let probe: BlockingProbe | null = null;
+let segmentStart = 0;
+
+function endSegment(thread: GreenThread<unknown>): void {
+  const p = probe as BlockingProbe;
+  const now = getHub().now();
+  const ms = now - segmentStart;
+  segmentStart = now;
+  if (ms > p.thresholdMs) p.onBlocked(thread, ms);
+}
+
+/** @internal Installs (or with `null` removes) the blocking probe. Returns the previous one. */
+export function setBlockingProbe(next: BlockingProbe | null): BlockingProbe | null {
+  const previous = probe;
+  probe = next;
+  segmentStart = getHub().now();
+  return previous;
+}
+let traceSpawns = process.env.TENDRIL_TRACE_SPAWN === "1";
+
+/** Called with the interruption's reason when a pending green operation is interrupted. */
+export type Canceler = (reason: unknown) => void;
+
+/** A function run by a link when its thread ends. */
+export type LinkFunction<R, A extends unknown[]> = (thread: GreenThread<R>, ...args: A) => unknown;
+
+type Settle = (thread: GreenThread<unknown>) => void;
+
+/**
+ * The handle a green operation's executor receives: settle it once with `resolve` or
+ * `reject`. Once the operation was interrupted, both are no-ops that return `false`, so a
+ * producer that hands an item to a dead waiter learns it must keep the item.
+ */
+export class Waiter<T> {
+  /** @internal */ _thread: GreenThread<unknown>;
+  /** @internal */ _resolve: (value: T) => void;
+  /** @internal */ _reject: (error: unknown) => void;
+  /** @internal */ _cancel: Canceler | undefined = undefined;
+  /** True once resolved, rejected or interrupted. */
+  settled = false;
+
+  /** @internal */
+  constructor(
+    thread: GreenThread<unknown>,
+    resolve: (value: T) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this._thread = thread;
+    this._resolve = resolve;
+    this._reject = reject;
+  }
+
+  /** Completes the operation with `value`. Returns `false` (and does nothing) if it had ended. */
+  resolve(value: T): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this._thread._removeOp(this as Waiter<unknown>);
+    if (probe !== null) segmentStart = getHub().now();
+    this._resolve(value);
+    return true;
+  }
+
+  /** Fails the operation with `error`. Returns `false` (and does nothing) if it had ended. */
+  reject(error: unknown): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this._thread._removeOp(this as Waiter<unknown>);
+    if (probe !== null) segmentStart = getHub().now();
+    this._reject(error);
+    return true;
+  }
+
+  /** Lets the hub run a waiter directly: resolves it with `undefined`. @internal */
+  run(): void {
+    this.resolve(undefined as T);
+  }
+
+  /** @internal */
+  _interrupt(reason: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    const cancel = this._cancel;
+    if (cancel !== undefined) {
+      try {
+        cancel(reason);
+      } catch (error) {
+        report(error, "a green operation's canceler");
+      }
+    }
+    this._reject(reason);
+  }
+}
+
+/** What `listThreads()` says of one live thread. */
+export interface ThreadInfo {
+  readonly id: number;
+  readonly name: string;
+  /** `scheduled`: a `spawnAfter` waiting for its time; `ready`: queued to start;
+   * `running`: started and not inside a green operation; `waiting`: inside one. */
+  readonly state: "scheduled" | "ready" | "running" | "waiting";
+  /** Where it was spawned, when spawn tracing is on (`setSpawnTracing(true)` or
+   * `TENDRIL_TRACE_SPAWN=1`). */
+  readonly spawnedAt: string | undefined;
+}
+
+/**
+ * A green thread: a function running concurrently with others, cheaply, on the hub. Create
+ * one with `spawn`. Deliberately **not** thenable: `await pool.spawn(fn)` resolves to the
+ * thread itself; call `wait()` for its result.
+ *
+ * @example
+ * ```ts
+ * const t = spawn(async (n: number) => { await sleep(10); return n * 2; }, 21);
+ * console.log(await t.wait()); // 42
+ * ```
+ */
+export class GreenThread<R = unknown> {
+  /** A process-unique number, for debugging. */
+  readonly id: number;
+  /** @internal */ _fn: ((...args: never[]) => R | PromiseLike<R>) | null;
+  /** @internal */ _args: unknown[] | null;
+  /** @internal */ _state: number = READY;
+  /** @internal */ _ok = true;
+  /** @internal */ _value: unknown = undefined;
+  /** @internal */ _observed = false;
+  /** @internal */ _detached = false;
+  /** @internal */ _ops: Waiter<unknown> | Waiter<unknown>[] | null = null;
+  /** @internal */ _hasPending = false;
+  /** @internal */ _pending: unknown = undefined;
+  /** @internal */ _pendingIsKill = false;
+  /** @internal */ _killRequested = false;
+  /** @internal */ _settles: Settle[] | null = null;
+  /** @internal */ _links: Array<{ fn: LinkFunction<R, unknown[]>; args: unknown[] }> | null = null;
+  /** @internal */ _controller: AbortController | null = null;
+  /** @internal */ _timeouts: Set<{ cancel(): void }> | null = null;
+  /** @internal */ _timer: TimerHandle | null = null;
+  /** @internal */ _name: string | null = null;
+  /** @internal */ _spawnedAt: string | undefined = undefined;
+  /** @internal */ _prev: GreenThread<unknown> | null = null;
+  /** @internal */ _next: GreenThread<unknown> | null = null;
+
+  /** @internal Use `spawn`, `spawnN` or `spawnAfter`. */
+  constructor(fn: ((...args: never[]) => R | PromiseLike<R>) | null, args: unknown[] | null) {
+    this.id = nextId++;
+    this._fn = fn;
+    this._args = args;
+  }
+
+  /** A name for debugging: the function's name and the thread's id, unless set. */
+  get name(): string {
+    if (this._name === null) this._name = `${this._fn?.name || "thread"}#${this.id}`;
+    return this._name;
+  }
+  set name(value: string) {
+    this._name = String(value);
+  }
+
+  /** True once the thread has finished, failed, or was killed before it started. */
+  get dead(): boolean {
+    return this._state === DONE;
+  }
+
+  /** True once the thread's function has begun to run. */
+  get started(): boolean {
+    return this._args === null;
+  }
+
+  /**
+   * An `AbortSignal` aborted when the thread is killed, for APIs that take one (`fetch`,
+   * `events.once`, …). Its reason is the kill's error.
+   */
+  get signal(): AbortSignal {
+    if (this._controller === null) {
+      this._controller = new AbortController();
+      if (this._killRequested) this._controller.abort(this._pending ?? new GreenThreadExit());
+    }
+    return this._controller.signal;
+  }
+
+  /**
+   * Waits for the thread to end and returns its result, or rejects with its error (with
+   * `GreenThreadExit` if it was killed). A green operation: kill or a Timeout of the
+   * *waiting* thread interrupts the wait, not the thread waited for.
+   *
+   * @throws {TendrilError} `ERR_TENDRIL_WAIT_SELF` when a thread waits for itself.
+   */
+  wait(): Promise<R> {
+    this._observed = true;
+    if (this._state === DONE) {
+      return this._ok ? Promise.resolve(this._value as R) : Promise.reject(this._value);
+    }
+    if (this === currentThread()) {
+      return Promise.reject(
+        new TendrilError("ERR_TENDRIL_WAIT_SELF", `green thread ${this.name} cannot wait for itself`),
+      );
+    }
+    return suspend<R>((waiter) => {
+      const settle: Settle = (t) => {
+        if (t._ok) waiter.resolve(t._value as R);
+        else waiter.reject(t._value);
+      };
+      this._addSettle(settle);
+      return () => this._removeSettle(settle);
+    });
+  }
+
+  /**
+   * Kills the thread: its pending green operation rejects with `GreenThreadExit` (or
+   * `error`), its `signal` aborts, and the returned promise resolves once the thread has
+   * finished unwinding (its `finally` blocks ran). A thread that has not started never runs.
+   * Kill is one-shot: a thread that catches the error may carry on. Killing the current
+   * thread throws the error at once, so the thread unwinds from where it stands.
+   *
+   * @throws {TendrilError} `ERR_TENDRIL_KILL_MAIN` when asked to kill the main thread.
+   */
+  kill(error?: unknown): Promise<void> {
+    if (this._state === DONE) return Promise.resolve();
+    if (this === mainThread) {
+      throw new TendrilError("ERR_TENDRIL_KILL_MAIN", "the main thread cannot be killed");
+    }
+    const reason = error === undefined ? new GreenThreadExit() : error;
+    if (this._state === READY) {
+      this._timer?.cancel();
+      this._timer = null;
+      this._killRequested = true;
+      this._finish(false, reason);
+      return Promise.resolve();
+    }
+    if (this === currentThread()) throw reason;
+    this._killRequested = true;
+    this._controller?.abort(reason);
+    this._interrupt(reason, true);
+    return new Promise<void>((resolve) => this._addSettle(() => resolve()));
+  }
+
+  /**
+   * Kills the thread only if it has not started yet (a `spawnAfter` whose time has not come,
+   * or a `spawn` that has not had its turn). Returns whether it did.
+   */
+  cancel(error?: unknown): boolean {
+    if (this._state !== READY) return false;
+    void this.kill(error);
+    return true;
+  }
+
+  /**
+   * Calls `fn(thread, ...args)` when the thread ends, in link order; at once if it already
+   * has. An error thrown by a link goes to the error reporter.
+   */
+  link<A extends unknown[]>(fn: LinkFunction<R, A>, ...args: A): void {
+    checkFunction("link function", fn);
+    this._observed = true;
+    if (this._state === DONE) {
+      callLink(this, fn as LinkFunction<R, unknown[]>, args);
+      return;
+    }
+    (this._links ??= []).push({ fn: fn as LinkFunction<R, unknown[]>, args });
+  }
+
+  /** Removes the first link to `fn`. Returns whether one was removed. */
+  unlink(fn: LinkFunction<R, never[]>): boolean {
+    const links = this._links;
+    if (links === null) return false;
+    const index = links.findIndex((l) => l.fn === (fn as unknown));
+    if (index < 0) return false;
+    links.splice(index, 1);
+    return true;
+  }
+
+  /** @internal Starts the thread; the hub calls it on the thread's turn. */
+  run(): void {
+    if (this._state !== READY) return;
+    this._state = RUNNING;
+    this._timer = null;
+    if (probe !== null) segmentStart = getHub().now();
+    storage.run(this as GreenThread<unknown>, startBody, this as GreenThread<unknown>);
+  }
+
+  /** @internal */
+  _finish(ok: boolean, value: unknown): void {
+    if (this._state === DONE) return;
+    if (probe !== null && this._args === null) endSegment(this as GreenThread<unknown>);
+    if (ok && this._hasPending && this._pendingIsKill) {
+      // The kill never met a green operation: the thread still ended by it.
+      ok = false;
+      value = this._pending;
+    }
+    this._state = DONE;
+    this._ok = ok;
+    this._value = value;
+    this._hasPending = false;
+    this._pending = undefined;
+    this._ops = null;
+    const timeouts = this._timeouts;
+    if (timeouts !== null) {
+      this._timeouts = null;
+      for (const t of timeouts) t.cancel();
+    }
+    unregister(this as GreenThread<unknown>);
+    const settles = this._settles;
+    if (settles !== null) {
+      this._settles = null;
+      for (let i = 0; i < settles.length; i++) (settles[i] as Settle)(this as GreenThread<unknown>);
+    }
+    const links = this._links;
+    if (links !== null) {
+      this._links = null;
+      for (const l of links) callLink(this, l.fn, l.args);
+    }
+    if (!ok && !(value instanceof GreenThreadExit)) {
+      if (this._detached) report(value, `green thread ${this.name}`);
+      else if (!this._observed) getHub().callSoon(new UnobservedCheck(this as GreenThread<unknown>));
+    }
+  }
+
+  /** @internal */
+  _addSettle(fn: Settle): void {
+    (this._settles ??= []).push(fn);
+  }
+
+  /** @internal */
+  _removeSettle(fn: Settle): void {
+    const settles = this._settles;
+    if (settles === null) return;
+    const index = settles.indexOf(fn);
+    if (index >= 0) settles.splice(index, 1);
+  }
+
+  /** @internal */
+  _addOp(op: Waiter<unknown>): void {
+    const ops = this._ops;
+    if (ops === null) this._ops = op;
+    else if (Array.isArray(ops)) ops.push(op);
+    else this._ops = [ops, op];
+  }
+
+  /** @internal */
+  _removeOp(op: Waiter<unknown>): void {
+    const ops = this._ops;
+    if (ops === op) this._ops = null;
+    else if (Array.isArray(ops)) {
+      const index = ops.indexOf(op);
+      if (index >= 0) ops.splice(index, 1);
+      if (ops.length === 0) this._ops = null;
+    }
+  }
+
+  /**
+   * @internal Delivers `reason` to every pending green operation, or keeps it for the next
+   * one. A kill is never overwritten by a timeout.
+   */
+  _interrupt(reason: unknown, isKill: boolean): void {
+    if (this._state === DONE) return;
+    const ops = this._ops;
+    if (ops !== null) {
+      this._ops = null;
+      if (Array.isArray(ops)) for (const op of ops) op._interrupt(reason);
+      else ops._interrupt(reason);
+      return;
+    }
+    if (this._hasPending && this._pendingIsKill && !isKill) return;
+    this._hasPending = true;
+    this._pending = reason;
+    this._pendingIsKill = isKill;
+  }
+
+  /** @internal Withdraws an interruption that was kept and not yet delivered. */
+  _retract(reason: unknown): void {
+    if (this._hasPending && this._pending === reason) {
+      this._hasPending = false;
+      this._pending = undefined;
+      this._pendingIsKill = false;
+    }
+  }
+
+  /** @internal */
+  _info(): ThreadInfo {
+    let state: ThreadInfo["state"];
+    if (this._state === READY) state = this._timer !== null ? "scheduled" : "ready";
+    else state = this._ops !== null ? "waiting" : "running";
+    return { id: this.id, name: this.name, state, spawnedAt: this._spawnedAt };
+  }
+}
+
+class UnobservedCheck {
+  readonly thread: GreenThread<unknown>;
+  constructor(thread: GreenThread<unknown>) {
+    this.thread = thread;
+  }
+  run(): void {
+    const t = this.thread;
+    if (!t._observed) {
+      t._observed = true;
+      report(t._value, `green thread ${t.name} (spawned, failed, and never waited for)`);
+    }
+  }
+}
+
+function callLink<R>(thread: GreenThread<R>, fn: LinkFunction<R, unknown[]>, args: unknown[]): void {
+  try {
+    const result = fn(thread, ...args);
+    if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
+      (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
+        report(error, `a link of green thread ${thread.name}`),
+      );
+    }
+  } catch (error) {
+    report(error, `a link of green thread ${thread.name}`);
+  }
+}
+
+function onFulfilled(this: GreenThread<unknown>, value: unknown): void {
+  this._finish(true, value);
+}
+function onRejected(this: GreenThread<unknown>, error: unknown): void {
+  this._finish(false, error);
+}
+
+function startBody(t: GreenThread<unknown>): void {
+  const fn = t._fn as (...args: unknown[]) => unknown;
+  const args = t._args as unknown[];
+  t._args = null;
+  let result: unknown;
+  try {
+    result = args.length === 0 ? fn() : fn(...args);
+  } catch (error) {
+    t._finish(false, error);
+    return;
+  }
+  if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
+    (result as PromiseLike<unknown>).then(onFulfilled.bind(t), onRejected.bind(t));
+  } else {
+    t._finish(true, result);
+  }
+}
+
+// The main thread: what getCurrent() returns outside any spawned thread. It is never killed
+// and never listed, but Timeouts and green operations work in it as in any other thread.
+const mainThread = new GreenThread<unknown>(null, null);
+mainThread._state = RUNNING;
+mainThread._name = "main";
+
+// Live threads, in an intrusive doubly linked list so that registering costs no allocation.
+let liveHead: GreenThread<unknown> | null = null;
+let liveCount = 0;
+
+function register(t: GreenThread<unknown>): void {
+  t._next = liveHead;
+  if (liveHead !== null) liveHead._prev = t;
+  liveHead = t;
+  liveCount++;
+  if (traceSpawns) t._spawnedAt = new Error().stack?.split("\n").slice(3).join("\n");
+}
+
+function unregister(t: GreenThread<unknown>): void {
+  if (t === mainThread) return;
+  const { _prev: prev, _next: next } = t;
+  if (prev !== null) prev._next = next;
+  else if (liveHead === t) liveHead = next;
+  else return; // not registered
+  if (next !== null) next._prev = prev;
+  t._prev = t._next = null;
+  liveCount--;
+}
+
+/** @internal The thread the caller runs in. */
+export function currentThread(): GreenThread<unknown> {
+  return storage.getStore() ?? mainThread;
+}
+
+/**
+ * The green thread the caller runs in; the *main* thread outside any spawned one.
+ *
+ * @example
+ * ```ts
+ * spawn(() => console.log(getCurrent().name)); // "anonymous#2" or the function's name
+ * ```
+ */
+export function getCurrent(): GreenThread<unknown> {
+  return storage.getStore() ?? mainThread;
+}
+
+type Fn<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
+
+/**
+ * Starts `fn(...args)` in a new green thread on a later turn, in FIFO order of spawning
+ * (never synchronously inside `spawn`). Returns the thread; `await thread.wait()` for the
+ * result. An error is kept for `wait()` and links; if nobody observes it by the next turn it
+ * also goes to the error reporter, so no failure passes silently.
+ *
+ * @throws {TypeError} when `fn` is not a function.
+ * @example
+ * ```ts
+ * const t = spawn(async (url: string) => (await fetch(url)).status, "http://127.0.0.1:8080/");
+ * console.log(await t.wait());
+ * ```
+ */
+export function spawn<A extends unknown[], R>(fn: Fn<A, R>, ...args: A): GreenThread<R> {
+  checkFunction("spawn: fn", fn);
+  const t = new GreenThread<R>(fn as never, args);
+  register(t as GreenThread<unknown>);
+  getHub().callSoon(t);
+  return t;
+}
+
+/**
+ * Like `spawn` without a handle: cheaper, and nobody can wait for it, so an error goes
+ * straight to the error reporter (see `setErrorReporter`) and the process keeps running.
+ *
+ * @throws {TypeError} when `fn` is not a function.
+ * @example
+ * ```ts
+ * for (let i = 0; i < 10; i++) spawnN(console.log, "hello", i);
+ * ```
+ */
+export function spawnN<A extends unknown[]>(fn: Fn<A, unknown>, ...args: A): void {
+  checkFunction("spawnN: fn", fn);
+  const t = new GreenThread<unknown>(fn as never, args);
+  t._detached = true;
+  register(t);
+  getHub().callSoon(t);
+}
+
+/**
+ * Starts `fn(...args)` in a new green thread after `ms` milliseconds. Threads with equal
+ * delays start in the order they were scheduled. `cancel()` (or `kill()`) before then means
+ * it never runs and its timer is released.
+ *
+ * @throws {TypeError|RangeError} when `ms` is not a number >= 0 or `fn` not a function.
+ * @example
+ * ```ts
+ * const reminder = spawnAfter(5000, () => console.log("still working…"));
+ * await work();
+ * reminder.cancel();
+ * ```
+ */
+export function spawnAfter<A extends unknown[], R>(
+  ms: number,
+  fn: Fn<A, R>,
+  ...args: A
+): GreenThread<R> {
+  checkMs("spawnAfter: ms", ms);
+  checkFunction("spawnAfter: fn", fn);
+  const t = new GreenThread<R>(fn as never, args);
+  register(t as GreenThread<unknown>);
+  t._timer = getHub().schedule(ms, () => t.run());
+  return t;
+}
+
+/**
+ * Kills `thread`; the same as `thread.kill(error)`.
+ *
+ * @example
+ * ```ts
+ * const t = spawn(() => sleep(60_000));
+ * await kill(t);
+ * ```
+ */
+export function kill(thread: GreenThread<unknown>, error?: unknown): Promise<void> {
+  if (!(thread instanceof GreenThread)) {
+    throw new TypeError(`kill: thread must be a GreenThread, received ${describeValue(thread)}`);
+  }
+  return thread.kill(error);
+}
+
+/**
+ * The building block of every green operation. Calls `executor(waiter)` synchronously and
+ * returns a promise settled by `waiter.resolve`/`waiter.reject`. If the current thread is
+ * killed or one of its Timeouts fires first, the promise rejects with that error and the
+ * canceler the executor returned runs, to release what the operation held. If the thread
+ * already has an undelivered interruption, the executor is not called at all.
+ *
+ * @example
+ * ```ts
+ * // A green wait for a Node event emitter's event:
+ * function once(emitter: EventEmitter, name: string) {
+ *   return suspend<unknown>((waiter) => {
+ *     const listener = (value: unknown) => waiter.resolve(value);
+ *     emitter.once(name, listener);
+ *     return () => emitter.off(name, listener);
+ *   });
+ * }
+ * ```
+ */
+export function suspend<T>(executor: (waiter: Waiter<T>) => Canceler | undefined | void): Promise<T> {
+  const thread = storage.getStore() ?? mainThread;
+  if (probe !== null) endSegment(thread);
+  if (thread._hasPending) {
+    const reason = thread._pending;
+    thread._hasPending = false;
+    thread._pending = undefined;
+    thread._pendingIsKill = false;
+    return Promise.reject(reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const waiter = new Waiter<T>(thread, resolve, reject);
+    thread._addOp(waiter as Waiter<unknown>);
+    let cancel: Canceler | undefined | void;
+    try {
+      cancel = executor(waiter);
+    } catch (error) {
+      waiter.reject(error);
+      return;
+    }
+    if (!waiter.settled && typeof cancel === "function") waiter._cancel = cancel;
+  });
+}
+
+function queueWaiter(waiter: Waiter<void>): undefined {
+  getHub().callSoon(waiter);
+  return undefined;
+}
+
+/**
+ * Suspends the current thread for `ms` milliseconds; `sleep(0)` (the default) lets every
+ * other ready thread run first. A green operation: kill and Timeout interrupt it.
+ *
+ * @throws {TypeError|RangeError} when `ms` is not a number >= 0.
+ * @example
+ * ```ts
+ * spawn(async () => { for (;;) { console.log("tick"); await sleep(1000); } });
+ * ```
+ */
+export function sleep(ms = 0): Promise<void> {
+  if (ms === 0) return suspend<void>(queueWaiter);
+  checkMs("sleep: ms", ms);
+  return suspend<void>((waiter) => {
+    const timer = getHub().schedule(ms, () => waiter.resolve());
+    return () => timer.cancel();
+  });
+}
+
+/**
+ * Makes any promise a green operation: kill and Timeout interrupt the wait (the promise
+ * itself runs on; pass `onInterrupt` to stop it, e.g. by aborting a request). Its eventual
+ * rejection is handled, so an interrupted promise never becomes an unhandled rejection.
+ *
+ * @throws {TypeError} when `promise` is not a promise or thenable.
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const res = await green(fetch(url, { signal: controller.signal }), (r) => controller.abort(r));
+ * ```
+ */
+export function green<T>(promise: PromiseLike<T>, onInterrupt?: Canceler): Promise<T> {
+  if (promise === null || typeof (promise as PromiseLike<T>)?.then !== "function") {
+    throw new TypeError(`green: expected a promise, received ${describeValue(promise)}`);
+  }
+  return suspend<T>((waiter) => {
+    promise.then(
+      (value) => waiter.resolve(value),
+      (error: unknown) => waiter.reject(error),
+    );
+    return onInterrupt;
+  });
+}
+
+/**
+ * The live threads — spawned and not yet ended — with their state and, when spawn tracing is
+ * on, where they were spawned. Newest first.
+ *
+ * @example
+ * ```ts
+ * for (const t of listThreads()) console.log(t.id, t.name, t.state);
+ * ```
+ */
+export function listThreads(): ThreadInfo[] {
+  const out: ThreadInfo[] = [];
+  for (let t = liveHead; t !== null; t = t._next) out.push(t._info());
+  return out;
+}
+
+/** How many threads are live, without listing them. */
+export function countThreads(): number {
+  return liveCount;
+}
+
+/**
+ * `listThreads()` as a human-readable table, with spawn sites when tracing is on: what to
+ * print when a program hangs and you want to know who is waiting on what.
+ *
+ * @example
+ * ```ts
+ * process.on("SIGUSR2", () => console.error(formatThreads()));
+ * ```
+ */
+export function formatThreads(): string {
+  const threads = listThreads();
+  if (threads.length === 0) return "no live green threads";
+  const lines = [`${threads.length} live green thread${threads.length === 1 ? "" : "s"}:`];
+  for (const t of threads) {
+    lines.push(`  #${t.id} ${t.name} [${t.state}]`);
+    if (t.spawnedAt) lines.push(...t.spawnedAt.split("\n").map((l) => `      ${l.trim()}`));
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Records the stack of every spawn from now on, for `listThreads()`/`formatThreads()`. It
+ * costs a stack capture per spawn, so it is off by default (`TENDRIL_TRACE_SPAWN=1` turns it
+ * on at start-up). Returns the previous setting.
+ */
+export function setSpawnTracing(on: boolean): boolean {
+  const previous = traceSpawns;
+  traceSpawns = on;
+  return previous;
+}
