@@ -45,7 +45,8 @@ export class GreenThreadExit extends TendrilError {
 
 /** Renders a received value for an error message: strings quoted, objects by their kind. */
 export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
     return String(value);
   if (value === null) return "null";
@@ -84,10 +85,14 @@ export function checkInteger(
  */
 export function checkMs(what: string, value: unknown): number {
   if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(`${what} must be a number of milliseconds >= 0, received ${describeValue(value)}`);
+    throw new TypeError(
+      `${what} must be a number of milliseconds >= 0, received ${describeValue(value)}`,
+    );
   }
   if (value < 0) {
-    throw new RangeError(`${what} must be a number of milliseconds >= 0, received ${describeValue(value)}`);
+    throw new RangeError(
+      `${what} must be a number of milliseconds >= 0, received ${describeValue(value)}`,
+    );
   }
   return value;
 }

@@ -46,4 +46,3 @@ export function report(error: unknown, source?: string): void {
     defaultReporter(error, source);
   }
 }
-

@@ -7,4 +7,4 @@
 /** The virtual hub: time moves only when told, or jumps when every thread waits on a timer. */
 export { VirtualHub, type VirtualHubOptions } from "./virtual-hub.js";
 /** Run a test body on a fresh virtual hub and fail on leaked threads or timers. */
-export { withVirtualHub, type WithVirtualHubOptions } from "./with-virtual-hub.js";
+export { type WithVirtualHubOptions, withVirtualHub } from "./with-virtual-hub.js";

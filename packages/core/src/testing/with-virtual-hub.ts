@@ -8,7 +8,7 @@
 import { TendrilError } from "../errors.js";
 import { setHub } from "../hub/hub.js";
 import { countThreads, formatThreads } from "../thread/green-thread.js";
-import { type VirtualHubOptions, VirtualHub } from "./virtual-hub.js";
+import { VirtualHub, type VirtualHubOptions } from "./virtual-hub.js";
 
 /** Options of `withVirtualHub`. */
 export interface WithVirtualHubOptions extends VirtualHubOptions {
@@ -57,7 +57,10 @@ export async function withVirtualHub<T>(
     );
   }
   if ((options.checkTimers ?? true) && hub.pendingTimers() > 0) {
-    throw new TendrilError("ERR_TENDRIL_LEAK", `the test left ${hub.pendingTimers()} timer(s) armed`);
+    throw new TendrilError(
+      "ERR_TENDRIL_LEAK",
+      `the test left ${hub.pendingTimers()} timer(s) armed`,
+    );
   }
   return result;
 }

@@ -34,7 +34,10 @@ let nextId = 1;
 // The blocking probe (see debug/detect-blocking.ts): when set, every boundary of a thread's
 // run segment (start, resume, suspend, end) is timed, and a segment longer than the threshold
 // is reported with the thread that ran it. `null` costs one comparison per boundary.
-type BlockingProbe = { thresholdMs: number; onBlocked: (thread: GreenThread<unknown>, ms: number) => void };
+type BlockingProbe = {
+  thresholdMs: number;
+  onBlocked: (thread: GreenThread<unknown>, ms: number) => void;
+};
 let probe: BlockingProbe | null = null;
 let segmentStart = 0;
 
@@ -140,6 +143,29 @@ export interface ThreadInfo {
   readonly spawnedAt: string | undefined;
 }
 
+// Thread state lives in one integer: the low two bits are the life-cycle state, the rest flags.
+const STATE = 3;
+const OK = 4; // the outcome in _value is a result, not an error
+const OBSERVED = 8; // someone waited for or linked to the thread
+const DETACHED = 16; // spawnN: nobody can wait, errors go straight to the reporter
+const HAS_PENDING = 32; // an interruption is kept for the next green operation
+const PENDING_IS_KILL = 64;
+const KILL_REQUESTED = 128;
+const STARTED = 256;
+const ONE_ARG = 512; // _args holds the only argument itself, not an array
+
+/** Everything a thread rarely needs, allocated on first use so that a plain thread stays small. */
+interface ThreadExtras {
+  pending: unknown;
+  settles: Settle[] | null;
+  links: Array<{ fn: LinkFunction<unknown, unknown[]>; args: unknown[] }> | null;
+  controller: AbortController | null;
+  timeouts: Set<{ cancel(): void }> | null;
+  timer: TimerHandle | null;
+  name: string | null;
+  spawnedAt: string | undefined;
+}
+
 /**
  * A green thread: a function running concurrently with others, cheaply, on the hub. Create
  * one with `spawn`. Deliberately **not** thenable: `await pool.spawn(fn)` resolves to the
@@ -154,52 +180,71 @@ export interface ThreadInfo {
 export class GreenThread<R = unknown> {
   /** A process-unique number, for debugging. */
   readonly id: number;
+  // Invariant: a plain thread carries exactly these ten fields; everything else is in _x.
+  /** @internal */ _flags = 0;
   /** @internal */ _fn: ((...args: never[]) => R | PromiseLike<R>) | null;
-  /** @internal */ _args: unknown[] | null;
-  /** @internal */ _state: number = READY;
-  /** @internal */ _ok = true;
+  /** @internal */ _args: unknown;
   /** @internal */ _value: unknown = undefined;
-  /** @internal */ _observed = false;
-  /** @internal */ _detached = false;
   /** @internal */ _ops: Waiter<unknown> | Waiter<unknown>[] | null = null;
-  /** @internal */ _hasPending = false;
-  /** @internal */ _pending: unknown = undefined;
-  /** @internal */ _pendingIsKill = false;
-  /** @internal */ _killRequested = false;
-  /** @internal */ _settles: Settle[] | null = null;
-  /** @internal */ _links: Array<{ fn: LinkFunction<R, unknown[]>; args: unknown[] }> | null = null;
-  /** @internal */ _controller: AbortController | null = null;
-  /** @internal */ _timeouts: Set<{ cancel(): void }> | null = null;
-  /** @internal */ _timer: TimerHandle | null = null;
-  /** @internal */ _name: string | null = null;
-  /** @internal */ _spawnedAt: string | undefined = undefined;
+  /** @internal */ _x: ThreadExtras | null = null;
   /** @internal */ _prev: GreenThread<unknown> | null = null;
   /** @internal */ _next: GreenThread<unknown> | null = null;
+  /** @internal Free for the owner of the thread (a GreenPool marks its threads here). */
+  _owner: unknown = null;
 
   /** @internal Use `spawn`, `spawnN` or `spawnAfter`. */
   constructor(fn: ((...args: never[]) => R | PromiseLike<R>) | null, args: unknown[] | null) {
     this.id = nextId++;
     this._fn = fn;
-    this._args = args;
+    if (args !== null && args.length === 1) {
+      this._args = args[0];
+      this._flags = ONE_ARG;
+    } else {
+      this._args = args;
+    }
+  }
+
+  /** @internal */
+  get _state(): number {
+    return this._flags & STATE;
+  }
+
+  /** @internal */
+  _extras(): ThreadExtras {
+    let x = this._x;
+    if (x === null) {
+      x = this._x = {
+        pending: undefined,
+        settles: null,
+        links: null,
+        controller: null,
+        timeouts: null,
+        timer: null,
+        name: null,
+        spawnedAt: undefined,
+      };
+    }
+    return x;
   }
 
   /** A name for debugging: the function's name and the thread's id, unless set. */
   get name(): string {
-    if (this._name === null) this._name = `${this._fn?.name || "thread"}#${this.id}`;
-    return this._name;
+    const x = this._extras();
+    if (x.name === null) x.name = `${this._fn?.name || "thread"}#${this.id}`;
+    return x.name;
   }
   set name(value: string) {
-    this._name = String(value);
+    this._extras().name = String(value);
   }
 
   /** True once the thread has finished, failed, or was killed before it started. */
   get dead(): boolean {
-    return this._state === DONE;
+    return (this._flags & STATE) === DONE;
   }
 
   /** True once the thread's function has begun to run. */
   get started(): boolean {
-    return this._args === null;
+    return (this._flags & STARTED) !== 0;
   }
 
   /**
@@ -207,11 +252,12 @@ export class GreenThread<R = unknown> {
    * `events.once`, …). Its reason is the kill's error.
    */
   get signal(): AbortSignal {
-    if (this._controller === null) {
-      this._controller = new AbortController();
-      if (this._killRequested) this._controller.abort(this._pending ?? new GreenThreadExit());
+    const x = this._extras();
+    if (x.controller === null) {
+      x.controller = new AbortController();
+      if (this._flags & KILL_REQUESTED) x.controller.abort(x.pending ?? new GreenThreadExit());
     }
-    return this._controller.signal;
+    return x.controller.signal;
   }
 
   /**
@@ -222,18 +268,21 @@ export class GreenThread<R = unknown> {
    * @throws {TendrilError} `ERR_TENDRIL_WAIT_SELF` when a thread waits for itself.
    */
   wait(): Promise<R> {
-    this._observed = true;
-    if (this._state === DONE) {
-      return this._ok ? Promise.resolve(this._value as R) : Promise.reject(this._value);
+    this._flags |= OBSERVED;
+    if ((this._flags & STATE) === DONE) {
+      return this._flags & OK ? Promise.resolve(this._value as R) : Promise.reject(this._value);
     }
     if (this === currentThread()) {
       return Promise.reject(
-        new TendrilError("ERR_TENDRIL_WAIT_SELF", `green thread ${this.name} cannot wait for itself`),
+        new TendrilError(
+          "ERR_TENDRIL_WAIT_SELF",
+          `green thread ${this.name} cannot wait for itself`,
+        ),
       );
     }
     return suspend<R>((waiter) => {
       const settle: Settle = (t) => {
-        if (t._ok) waiter.resolve(t._value as R);
+        if (t._flags & OK) waiter.resolve(t._value as R);
         else waiter.reject(t._value);
       };
       this._addSettle(settle);
@@ -251,21 +300,25 @@ export class GreenThread<R = unknown> {
    * @throws {TendrilError} `ERR_TENDRIL_KILL_MAIN` when asked to kill the main thread.
    */
   kill(error?: unknown): Promise<void> {
-    if (this._state === DONE) return Promise.resolve();
+    const state = this._flags & STATE;
+    if (state === DONE) return Promise.resolve();
     if (this === mainThread) {
       throw new TendrilError("ERR_TENDRIL_KILL_MAIN", "the main thread cannot be killed");
     }
     const reason = error === undefined ? new GreenThreadExit() : error;
-    if (this._state === READY) {
-      this._timer?.cancel();
-      this._timer = null;
-      this._killRequested = true;
+    if (state === READY) {
+      const x = this._x;
+      if (x !== null && x.timer !== null) {
+        x.timer.cancel();
+        x.timer = null;
+      }
+      this._flags |= KILL_REQUESTED;
       this._finish(false, reason);
       return Promise.resolve();
     }
     if (this === currentThread()) throw reason;
-    this._killRequested = true;
-    this._controller?.abort(reason);
+    this._flags |= KILL_REQUESTED;
+    this._x?.controller?.abort(reason);
     this._interrupt(reason, true);
     return new Promise<void>((resolve) => this._addSettle(() => resolve()));
   }
@@ -275,7 +328,7 @@ export class GreenThread<R = unknown> {
    * or a `spawn` that has not had its turn). Returns whether it did.
    */
   cancel(error?: unknown): boolean {
-    if (this._state !== READY) return false;
+    if ((this._flags & STATE) !== READY) return false;
     void this.kill(error);
     return true;
   }
@@ -286,18 +339,20 @@ export class GreenThread<R = unknown> {
    */
   link<A extends unknown[]>(fn: LinkFunction<R, A>, ...args: A): void {
     checkFunction("link function", fn);
-    this._observed = true;
-    if (this._state === DONE) {
+    this._flags |= OBSERVED;
+    if ((this._flags & STATE) === DONE) {
       callLink(this, fn as LinkFunction<R, unknown[]>, args);
       return;
     }
-    (this._links ??= []).push({ fn: fn as LinkFunction<R, unknown[]>, args });
+    const x = this._extras();
+    if (x.links === null) x.links = [];
+    x.links.push({ fn: fn as LinkFunction<unknown, unknown[]>, args });
   }
 
   /** Removes the first link to `fn`. Returns whether one was removed. */
   unlink(fn: LinkFunction<R, never[]>): boolean {
-    const links = this._links;
-    if (links === null) return false;
+    const links = this._x?.links;
+    if (!links) return false;
     const index = links.findIndex((l) => l.fn === (fn as unknown));
     if (index < 0) return false;
     links.splice(index, 1);
@@ -306,61 +361,82 @@ export class GreenThread<R = unknown> {
 
   /** @internal Starts the thread; the hub calls it on the thread's turn. */
   run(): void {
-    if (this._state !== READY) return;
-    this._state = RUNNING;
-    this._timer = null;
+    if ((this._flags & STATE) !== READY) return;
+    this._flags = (this._flags & ~STATE) | RUNNING | STARTED;
+    if (this._x !== null) this._x.timer = null;
     if (probe !== null) segmentStart = getHub().now();
     storage.run(this as GreenThread<unknown>, startBody, this as GreenThread<unknown>);
   }
 
   /** @internal */
   _finish(ok: boolean, value: unknown): void {
-    if (this._state === DONE) return;
-    if (probe !== null && this._args === null) endSegment(this as GreenThread<unknown>);
-    if (ok && this._hasPending && this._pendingIsKill) {
+    let flags = this._flags;
+    if ((flags & STATE) === DONE) return;
+    if (probe !== null && flags & STARTED) endSegment(this as GreenThread<unknown>);
+    const x = this._x;
+    if (ok && flags & HAS_PENDING && flags & PENDING_IS_KILL) {
       // The kill never met a green operation: the thread still ended by it.
       ok = false;
-      value = this._pending;
+      value = (x as ThreadExtras).pending;
     }
-    this._state = DONE;
-    this._ok = ok;
+    flags = (flags & ~(STATE | HAS_PENDING | PENDING_IS_KILL)) | DONE;
+    if (ok) flags |= OK;
+    this._flags = flags;
     this._value = value;
-    this._hasPending = false;
-    this._pending = undefined;
     this._ops = null;
-    const timeouts = this._timeouts;
-    if (timeouts !== null) {
-      this._timeouts = null;
-      for (const t of timeouts) t.cancel();
-    }
+    this._args = null;
     unregister(this as GreenThread<unknown>);
-    const settles = this._settles;
-    if (settles !== null) {
-      this._settles = null;
-      for (let i = 0; i < settles.length; i++) (settles[i] as Settle)(this as GreenThread<unknown>);
-    }
-    const links = this._links;
-    if (links !== null) {
-      this._links = null;
-      for (const l of links) callLink(this, l.fn, l.args);
+    if (x !== null) {
+      x.pending = undefined;
+      const timeouts = x.timeouts;
+      if (timeouts !== null) {
+        x.timeouts = null;
+        for (const t of timeouts) t.cancel();
+      }
+      const settles = x.settles;
+      if (settles !== null) {
+        x.settles = null;
+        for (let i = 0; i < settles.length; i++)
+          (settles[i] as Settle)(this as GreenThread<unknown>);
+      }
+      const links = x.links;
+      if (links !== null) {
+        x.links = null;
+        for (const l of links) callLink(this as GreenThread<unknown>, l.fn, l.args);
+      }
     }
     if (!ok && !(value instanceof GreenThreadExit)) {
-      if (this._detached) report(value, `green thread ${this.name}`);
-      else if (!this._observed) getHub().callSoon(new UnobservedCheck(this as GreenThread<unknown>));
+      if (flags & DETACHED) report(value, `green thread ${this.name}`);
+      else if (!(this._flags & OBSERVED))
+        getHub().callSoon(new UnobservedCheck(this as GreenThread<unknown>));
     }
   }
 
   /** @internal */
   _addSettle(fn: Settle): void {
-    (this._settles ??= []).push(fn);
+    const x = this._extras();
+    if (x.settles === null) x.settles = [];
+    x.settles.push(fn);
   }
 
   /** @internal */
   _removeSettle(fn: Settle): void {
-    const settles = this._settles;
-    if (settles === null) return;
+    const settles = this._x?.settles;
+    if (!settles) return;
     const index = settles.indexOf(fn);
     if (index >= 0) settles.splice(index, 1);
+  }
+
+  /** @internal */
+  _addTimeout(t: { cancel(): void }): void {
+    const x = this._extras();
+    if (x.timeouts === null) x.timeouts = new Set();
+    x.timeouts.add(t);
+  }
+
+  /** @internal */
+  _removeTimeout(t: { cancel(): void }): void {
+    this._x?.timeouts?.delete(t);
   }
 
   /** @internal */
@@ -382,12 +458,23 @@ export class GreenThread<R = unknown> {
     }
   }
 
+  /** @internal Takes the kept interruption, if any, for a green operation to throw. */
+  _takePending(): { reason: unknown } | null {
+    if (!(this._flags & HAS_PENDING)) return null;
+    const x = this._x as ThreadExtras;
+    const reason = x.pending;
+    x.pending = undefined;
+    this._flags &= ~(HAS_PENDING | PENDING_IS_KILL);
+    return { reason };
+  }
+
   /**
    * @internal Delivers `reason` to every pending green operation, or keeps it for the next
    * one. A kill is never overwritten by a timeout.
    */
   _interrupt(reason: unknown, isKill: boolean): void {
-    if (this._state === DONE) return;
+    const flags = this._flags;
+    if ((flags & STATE) === DONE) return;
     const ops = this._ops;
     if (ops !== null) {
       this._ops = null;
@@ -395,27 +482,25 @@ export class GreenThread<R = unknown> {
       else ops._interrupt(reason);
       return;
     }
-    if (this._hasPending && this._pendingIsKill && !isKill) return;
-    this._hasPending = true;
-    this._pending = reason;
-    this._pendingIsKill = isKill;
+    if (flags & HAS_PENDING && flags & PENDING_IS_KILL && !isKill) return;
+    this._extras().pending = reason;
+    this._flags = (flags & ~PENDING_IS_KILL) | HAS_PENDING | (isKill ? PENDING_IS_KILL : 0);
   }
 
   /** @internal Withdraws an interruption that was kept and not yet delivered. */
   _retract(reason: unknown): void {
-    if (this._hasPending && this._pending === reason) {
-      this._hasPending = false;
-      this._pending = undefined;
-      this._pendingIsKill = false;
+    if (this._flags & HAS_PENDING && (this._x as ThreadExtras).pending === reason) {
+      (this._x as ThreadExtras).pending = undefined;
+      this._flags &= ~(HAS_PENDING | PENDING_IS_KILL);
     }
   }
 
   /** @internal */
   _info(): ThreadInfo {
     let state: ThreadInfo["state"];
-    if (this._state === READY) state = this._timer !== null ? "scheduled" : "ready";
+    if ((this._flags & STATE) === READY) state = this._x?.timer ? "scheduled" : "ready";
     else state = this._ops !== null ? "waiting" : "running";
-    return { id: this.id, name: this.name, state, spawnedAt: this._spawnedAt };
+    return { id: this.id, name: this.name, state, spawnedAt: this._x?.spawnedAt };
   }
 }
 
@@ -426,14 +511,18 @@ class UnobservedCheck {
   }
   run(): void {
     const t = this.thread;
-    if (!t._observed) {
-      t._observed = true;
+    if (!(t._flags & OBSERVED)) {
+      t._flags |= OBSERVED;
       report(t._value, `green thread ${t.name} (spawned, failed, and never waited for)`);
     }
   }
 }
 
-function callLink<R>(thread: GreenThread<R>, fn: LinkFunction<R, unknown[]>, args: unknown[]): void {
+function callLink<R>(
+  thread: GreenThread<R>,
+  fn: LinkFunction<R, unknown[]>,
+  args: unknown[],
+): void {
   try {
     const result = fn(thread, ...args);
     if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
@@ -446,26 +535,29 @@ function callLink<R>(thread: GreenThread<R>, fn: LinkFunction<R, unknown[]>, arg
   }
 }
 
-function onFulfilled(this: GreenThread<unknown>, value: unknown): void {
-  this._finish(true, value);
+// The settle handlers are shared, not bound per thread: they run in the context captured when
+// `then` was called — the thread's own — so `storage.getStore()` tells them whose result it is.
+function onFulfilled(value: unknown): void {
+  (storage.getStore() as GreenThread<unknown>)._finish(true, value);
 }
-function onRejected(this: GreenThread<unknown>, error: unknown): void {
-  this._finish(false, error);
+function onRejected(error: unknown): void {
+  (storage.getStore() as GreenThread<unknown>)._finish(false, error);
 }
 
 function startBody(t: GreenThread<unknown>): void {
   const fn = t._fn as (...args: unknown[]) => unknown;
-  const args = t._args as unknown[];
-  t._args = null;
+  const args = t._args;
   let result: unknown;
   try {
-    result = args.length === 0 ? fn() : fn(...args);
+    if (t._flags & ONE_ARG) result = fn(args);
+    else if (args === null || (args as unknown[]).length === 0) result = fn();
+    else result = fn(...(args as unknown[]));
   } catch (error) {
     t._finish(false, error);
     return;
   }
   if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
-    (result as PromiseLike<unknown>).then(onFulfilled.bind(t), onRejected.bind(t));
+    (result as PromiseLike<unknown>).then(onFulfilled, onRejected);
   } else {
     t._finish(true, result);
   }
@@ -474,8 +566,8 @@ function startBody(t: GreenThread<unknown>): void {
 // The main thread: what getCurrent() returns outside any spawned thread. It is never killed
 // and never listed, but Timeouts and green operations work in it as in any other thread.
 const mainThread = new GreenThread<unknown>(null, null);
-mainThread._state = RUNNING;
-mainThread._name = "main";
+mainThread._flags = RUNNING | STARTED;
+mainThread.name = "main";
 
 // Live threads, in an intrusive doubly linked list so that registering costs no allocation.
 let liveHead: GreenThread<unknown> | null = null;
@@ -486,7 +578,7 @@ function register(t: GreenThread<unknown>): void {
   if (liveHead !== null) liveHead._prev = t;
   liveHead = t;
   liveCount++;
-  if (traceSpawns) t._spawnedAt = new Error().stack?.split("\n").slice(3).join("\n");
+  if (traceSpawns) t._extras().spawnedAt = new Error().stack?.split("\n").slice(3).join("\n");
 }
 
 function unregister(t: GreenThread<unknown>): void {
@@ -553,7 +645,7 @@ export function spawn<A extends unknown[], R>(fn: Fn<A, R>, ...args: A): GreenTh
 export function spawnN<A extends unknown[]>(fn: Fn<A, unknown>, ...args: A): void {
   checkFunction("spawnN: fn", fn);
   const t = new GreenThread<unknown>(fn as never, args);
-  t._detached = true;
+  t._flags |= DETACHED;
   register(t);
   getHub().callSoon(t);
 }
@@ -580,7 +672,7 @@ export function spawnAfter<A extends unknown[], R>(
   checkFunction("spawnAfter: fn", fn);
   const t = new GreenThread<R>(fn as never, args);
   register(t as GreenThread<unknown>);
-  t._timer = getHub().schedule(ms, () => t.run());
+  t._extras().timer = getHub().schedule(ms, () => t.run());
   return t;
 }
 
@@ -619,16 +711,13 @@ export function kill(thread: GreenThread<unknown>, error?: unknown): Promise<voi
  * }
  * ```
  */
-export function suspend<T>(executor: (waiter: Waiter<T>) => Canceler | undefined | void): Promise<T> {
+export function suspend<T>(
+  executor: (waiter: Waiter<T>) => Canceler | undefined | void,
+): Promise<T> {
   const thread = storage.getStore() ?? mainThread;
   if (probe !== null) endSegment(thread);
-  if (thread._hasPending) {
-    const reason = thread._pending;
-    thread._hasPending = false;
-    thread._pending = undefined;
-    thread._pendingIsKill = false;
-    return Promise.reject(reason);
-  }
+  if (thread._flags & HAS_PENDING)
+    return Promise.reject((thread._takePending() as { reason: unknown }).reason);
   return new Promise<T>((resolve, reject) => {
     const waiter = new Waiter<T>(thread, resolve, reject);
     thread._addOp(waiter as Waiter<unknown>);

@@ -35,13 +35,20 @@ export class Timeout extends TendrilError {
   constructor(ms?: number | null, error?: Error | false) {
     if (ms !== null && ms !== undefined) {
       if (typeof ms !== "number" || Number.isNaN(ms)) {
-        throw new TypeError(`Timeout ms must be a number >= 0, null or undefined, received ${describeValue(ms)}`);
+        throw new TypeError(
+          `Timeout ms must be a number >= 0, null or undefined, received ${describeValue(ms)}`,
+        );
       }
       if (ms < 0) {
-        throw new RangeError(`Timeout ms must be a number >= 0, null or undefined, received ${describeValue(ms)}`);
+        throw new RangeError(
+          `Timeout ms must be a number >= 0, null or undefined, received ${describeValue(ms)}`,
+        );
       }
     }
-    super("ERR_TENDRIL_TIMEOUT", ms === null || ms === undefined ? "timed out" : `timed out after ${ms} ms`);
+    super(
+      "ERR_TENDRIL_TIMEOUT",
+      ms === null || ms === undefined ? "timed out" : `timed out after ${ms} ms`,
+    );
     this.ms = ms ?? null;
     this.#thread = currentThread();
     this.#error = error === false || error === undefined ? this : error;
@@ -59,7 +66,7 @@ export class Timeout extends TendrilError {
     const thread = this.#thread;
     if (thread.dead) return this;
     this.#timer = getHub().schedule(this.ms, this.#fire);
-    (thread._timeouts ??= new Set()).add(this);
+    thread._addTimeout(this);
     return this;
   }
 
@@ -69,7 +76,7 @@ export class Timeout extends TendrilError {
     if (timer !== null) {
       this.#timer = null;
       timer.cancel();
-      this.#thread._timeouts?.delete(this);
+      this.#thread._removeTimeout(this);
     }
     this.#thread._retract(this.#error);
   }
@@ -80,7 +87,7 @@ export class Timeout extends TendrilError {
 
   readonly #fire = (): void => {
     this.#timer = null;
-    this.#thread._timeouts?.delete(this);
+    this.#thread._removeTimeout(this);
     this.#thread._interrupt(this.#error, false);
   };
 }
@@ -131,7 +138,9 @@ export async function withTimeout<A extends unknown[], R, V>(
 ): Promise<R | V> {
   checkFunction("withTimeout: fn", fn);
   const silent = typeof msOrOptions === "object" && msOrOptions !== null;
-  const ms = silent ? (msOrOptions as WithTimeoutOptions<V>).ms : (msOrOptions as number | null | undefined);
+  const ms = silent
+    ? (msOrOptions as WithTimeoutOptions<V>).ms
+    : (msOrOptions as number | null | undefined);
   const timeout = new Timeout(ms);
   try {
     const result = fn(...args);
