@@ -76,6 +76,8 @@ export class Waiter<T> {
   /** @internal */ _resolve: (value: T) => void;
   /** @internal */ _reject: (error: unknown) => void;
   /** @internal */ _cancel: Canceler | undefined = undefined;
+  /** @internal 0 for an ordinary operation; for a `withTimeout` scope, its nesting depth. */
+  _depth = 0;
   /** True once resolved, rejected or interrupted. */
   settled = false;
 
@@ -162,6 +164,7 @@ interface ThreadExtras {
   controller: AbortController | null;
   timeouts: Set<{ cancel(): void }> | null;
   timer: TimerHandle | null;
+  depth: number;
   name: string | null;
   spawnedAt: string | undefined;
 }
@@ -220,6 +223,7 @@ export class GreenThread<R = unknown> {
         controller: null,
         timeouts: null,
         timer: null,
+        depth: 0,
         name: null,
         spawnedAt: undefined,
       };
@@ -469,22 +473,49 @@ export class GreenThread<R = unknown> {
   }
 
   /**
-   * @internal Delivers `reason` to every pending green operation, or keeps it for the next
-   * one. A kill is never overwritten by a timeout.
+   * @internal Delivers `reason` to the pending green operations, or keeps it for the next
+   * one. Ordinary operations are always interrupted; `withTimeout` scopes only from
+   * `minDepth` inward, so that a Timeout leaves the scopes enclosing it to its own handler
+   * (an inner timeout must not tear down the outer `withTimeout` waiting on it). A kill
+   * (minDepth 0) reaches everything and is never overwritten by a timeout.
    */
-  _interrupt(reason: unknown, isKill: boolean): void {
+  _interrupt(reason: unknown, isKill: boolean, minDepth = 0): void {
     const flags = this._flags;
     if ((flags & STATE) === DONE) return;
     const ops = this._ops;
     if (ops !== null) {
-      this._ops = null;
-      if (Array.isArray(ops)) for (const op of ops) op._interrupt(reason);
-      else ops._interrupt(reason);
-      return;
+      if (!Array.isArray(ops)) {
+        if (ops._depth === 0 || ops._depth >= minDepth) {
+          this._ops = null;
+          ops._interrupt(reason);
+          return;
+        }
+      } else {
+        const hit = ops.filter((op) => op._depth === 0 || op._depth >= minDepth);
+        if (hit.length > 0) {
+          const rest = ops.filter((op) => !(op._depth === 0 || op._depth >= minDepth));
+          this._ops =
+            rest.length === 0 ? null : rest.length === 1 ? (rest[0] as Waiter<unknown>) : rest;
+          for (const op of hit) op._interrupt(reason);
+          return;
+        }
+      }
     }
     if (flags & HAS_PENDING && flags & PENDING_IS_KILL && !isKill) return;
     this._extras().pending = reason;
     this._flags = (flags & ~PENDING_IS_KILL) | HAS_PENDING | (isKill ? PENDING_IS_KILL : 0);
+  }
+
+  /** @internal The number of `withTimeout` scopes the thread is inside. */
+  _scopeDepth(): number {
+    return this._x === null ? 0 : this._x.depth;
+  }
+
+  /** @internal Enters (+1) or leaves (-1) a `withTimeout` scope; returns the new depth. */
+  _moveScope(delta: number): number {
+    const x = this._extras();
+    x.depth += delta;
+    return x.depth;
   }
 
   /** @internal Withdraws an interruption that was kept and not yet delivered. */
@@ -714,12 +745,21 @@ export function kill(thread: GreenThread<unknown>, error?: unknown): Promise<voi
 export function suspend<T>(
   executor: (waiter: Waiter<T>) => Canceler | undefined | void,
 ): Promise<T> {
+  return suspendAt(0, executor);
+}
+
+/** @internal `suspend` for an operation at a scope depth (0: ordinary). */
+export function suspendAt<T>(
+  depth: number,
+  executor: (waiter: Waiter<T>) => Canceler | undefined | void,
+): Promise<T> {
   const thread = storage.getStore() ?? mainThread;
   if (probe !== null) endSegment(thread);
   if (thread._flags & HAS_PENDING)
     return Promise.reject((thread._takePending() as { reason: unknown }).reason);
   return new Promise<T>((resolve, reject) => {
     const waiter = new Waiter<T>(thread, resolve, reject);
+    if (depth !== 0) waiter._depth = depth;
     thread._addOp(waiter as Waiter<unknown>);
     let cancel: Canceler | undefined | void;
     try {

@@ -9,7 +9,7 @@
 
 import { checkFunction, describeValue, TendrilError } from "../errors.js";
 import { getHub, type TimerHandle } from "../hub/hub.js";
-import { currentThread, type GreenThread, green } from "../thread/green-thread.js";
+import { currentThread, type GreenThread, suspendAt } from "../thread/green-thread.js";
 
 /**
  * A deadline on the current green thread, armed when constructed (unless `ms` is `null` or
@@ -30,6 +30,9 @@ export class Timeout extends TendrilError {
   readonly ms: number | null;
   readonly #thread: GreenThread<unknown>;
   readonly #error: unknown;
+  // The innermost withTimeout scope this Timeout may interrupt: scopes that enclose it are
+  // left alone, so an inner deadline never tears down an outer withTimeout.
+  readonly #minDepth: number;
   #timer: TimerHandle | null = null;
 
   constructor(ms?: number | null, error?: Error | false) {
@@ -51,6 +54,7 @@ export class Timeout extends TendrilError {
     );
     this.ms = ms ?? null;
     this.#thread = currentThread();
+    this.#minDepth = this.#thread._scopeDepth() + 1;
     this.#error = error === false || error === undefined ? this : error;
     this.start();
   }
@@ -88,7 +92,7 @@ export class Timeout extends TendrilError {
   readonly #fire = (): void => {
     this.#timer = null;
     this.#thread._removeTimeout(this);
-    this.#thread._interrupt(this.#error, false);
+    this.#thread._interrupt(this.#error, false, this.#minDepth);
   };
 }
 
@@ -142,16 +146,26 @@ export async function withTimeout<A extends unknown[], R, V>(
     ? (msOrOptions as WithTimeoutOptions<V>).ms
     : (msOrOptions as number | null | undefined);
   const timeout = new Timeout(ms);
+  const thread = currentThread();
+  const depth = thread._moveScope(1);
   try {
     const result = fn(...args);
     if (result !== null && typeof (result as PromiseLike<R>)?.then === "function") {
-      return await green(result as PromiseLike<R>);
+      // Wait as a scope operation: interrupted by our own Timeout (or an outer one, or a
+      // kill) even when fn waits on something that is not green, but not by fn's inner ones.
+      return await suspendAt<R>(depth, (waiter) => {
+        (result as PromiseLike<R>).then(
+          (value) => waiter.resolve(value),
+          (error: unknown) => waiter.reject(error),
+        );
+      });
     }
     return result as R;
   } catch (error) {
     if (silent && error === timeout) return (msOrOptions as WithTimeoutOptions<V>).timeoutValue;
     throw error;
   } finally {
+    thread._moveScope(-1);
     timeout.cancel();
   }
 }
