@@ -67,6 +67,14 @@ export type LinkFunction<R, A extends unknown[]> = (thread: GreenThread<R>, ...a
 type Settle = (thread: GreenThread<unknown>) => void;
 
 /**
+ * @internal What a pool hangs on the threads it spawns (`_owner`): told when each one ends,
+ * before its waiters and links — one field instead of a link per thread.
+ */
+export interface ThreadOwner {
+  _threadEnded(thread: GreenThread<unknown>, ok: boolean, value: unknown): void;
+}
+
+/**
  * The handle a green operation's executor receives: settle it once with `resolve` or
  * `reject`. Once the operation was interrupted, both are no-ops that return `false`, so a
  * producer that hands an item to a dead waiter learns it must keep the item.
@@ -192,8 +200,8 @@ export class GreenThread<R = unknown> {
   /** @internal */ _x: ThreadExtras | null = null;
   /** @internal */ _prev: GreenThread<unknown> | null = null;
   /** @internal */ _next: GreenThread<unknown> | null = null;
-  /** @internal Free for the owner of the thread (a GreenPool marks its threads here). */
-  _owner: unknown = null;
+  /** @internal The pool (or pool operation) that spawned the thread: told when it ends. */
+  _owner: ThreadOwner | null = null;
 
   /** @internal Use `spawn`, `spawnN` or `spawnAfter`. */
   constructor(fn: ((...args: never[]) => R | PromiseLike<R>) | null, args: unknown[] | null) {
@@ -390,6 +398,14 @@ export class GreenThread<R = unknown> {
     this._ops = null;
     this._args = null;
     unregister(this as GreenThread<unknown>);
+    const owner = this._owner;
+    if (owner !== null) {
+      try {
+        owner._threadEnded(this as GreenThread<unknown>, ok, value);
+      } catch (error) {
+        report(error, `the owner of green thread ${this.name}`);
+      }
+    }
     if (x !== null) {
       x.pending = undefined;
       const timeouts = x.timeouts;
@@ -679,6 +695,39 @@ export function spawnN<A extends unknown[]>(fn: Fn<A, unknown>, ...args: A): voi
   t._flags |= DETACHED;
   register(t);
   getHub().callSoon(t);
+}
+
+/**
+ * @internal `spawn` for pools: takes the argument array as is, sets the owner told when the
+ * thread ends, and whether it is detached (`spawnN`: errors go to the reporter) or observed
+ * (its owner collects its outcome, so it is never reported as unobserved).
+ */
+export function spawnOwned<R>(
+  fn: (...args: never[]) => R | PromiseLike<R>,
+  args: unknown[],
+  owner: ThreadOwner,
+  detached: boolean,
+  observed: boolean,
+): GreenThread<R> {
+  const t = new GreenThread<R>(fn, args);
+  if (detached) t._flags |= DETACHED;
+  if (observed) t._flags |= OBSERVED;
+  t._owner = owner;
+  register(t as GreenThread<unknown>);
+  getHub().callSoon(t);
+  return t;
+}
+
+/** @internal A thread that already ended with `ok`/`value` (a pool's inline run). */
+export function finishedThread<R>(
+  fn: (...args: never[]) => R | PromiseLike<R>,
+  ok: boolean,
+  value: unknown,
+): GreenThread<R> {
+  const t = new GreenThread<R>(fn, null);
+  t._flags |= STARTED;
+  t._finish(ok, value);
+  return t;
 }
 
 /**
