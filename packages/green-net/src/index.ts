@@ -21,3 +21,26 @@ export {
   resolve,
   setDefaultResolver,
 } from "./dns/resolver.js";
+
+/** Sockets: listen, accept, connect, and the blocking-style GreenSocket; serve; TLS. */
+export type { SocketAddress } from "./socket/address.js";
+export { type ConnectOptions, connect } from "./socket/connect.js";
+export {
+  ConcurrentRead,
+  IncompleteRead,
+  LineTooLong,
+  ListenerClosed,
+  SocketClosed,
+  SocketTimeout,
+  Unsupported,
+} from "./socket/errors.js";
+export { type Accepted, GreenListener } from "./socket/green-listener.js";
+export {
+  GreenSocket,
+  type GreenSocketOptions,
+  type ReadLineOptions,
+  type ShutdownHow,
+} from "./socket/green-socket.js";
+export { type ListenOptions, listen } from "./socket/listen.js";
+export { type ServeHandler, type ServeOptions, StopServe, serve } from "./socket/serve.js";
+export { type WrapTlsOptions, wrapTls } from "./socket/tls.js";

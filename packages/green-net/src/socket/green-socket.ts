@@ -1,0 +1,791 @@
+/**
+ * `GreenSocket`: a `node:net` (or `node:tls`) socket that green threads use as if its calls
+ * blocked — `recv`, `recvExactly`, `readLine`, `sendall` — the way the seed page's handlers do.
+ *
+ * How it reads: the socket runs in flowing mode into a small internal buffer. A `recv` that
+ * finds bytes returns them at once; one that finds none parks a single reader slot that the
+ * next `'data'` event fills directly (no copy, no extra turn). When the buffer reaches its
+ * high-water mark (64 KiB by default) the socket is paused, so a handler that reads slowly
+ * makes the *peer* wait, never this process buffer without bound; draining it resumes the
+ * socket. How it writes: `sendall` writes and, when Node says its buffer is full, waits for
+ * `'drain'` — a slow reader on the other side holds the writing thread, not memory.
+ *
+ * Every method is a green operation: kill and `Timeout` interrupt it. An interrupted read
+ * consumes nothing (bytes that arrive later stay buffered for the next read); an interrupted
+ * `sendall` has already handed its bytes to the socket, which will send them; an interrupted
+ * `close` destroys the socket at once. Only one green thread may read at a time: a second
+ * simultaneous read fails with `ConcurrentRead` instead of stealing part of the stream.
+ *
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import { getHub, suspend, type TimerHandle, type Waiter } from "@tendril/core";
+import {
+  ConcurrentRead,
+  checkInteger,
+  describeValue,
+  IncompleteRead,
+  LineTooLong,
+  SocketClosed,
+  SocketTimeout,
+} from "./errors.js";
+
+/** Options of a `GreenSocket`. */
+export interface GreenSocketOptions {
+  /**
+   * Bytes buffered from the peer before the socket stops reading (the peer then waits).
+   * Default 65536. A `recvExactly(n)` or `readLine` that needs more may buffer up to what it needs.
+   */
+  highWaterMark?: number;
+}
+
+/** How `shutdown` closes a direction: `"write"` sends end-of-stream, `"read"` discards input, `"both"`. */
+export type ShutdownHow = "read" | "write" | "both";
+
+/** Options of `readLine`. */
+export interface ReadLineOptions {
+  /** The longest line accepted, in bytes, counting the `"\n"`. Default 65536. */
+  maxLength?: number;
+}
+
+const EMPTY: Uint8Array = Buffer.alloc(0);
+const NEWLINE = 10;
+const DEFAULT_HWM = 65536;
+const DEFAULT_MAX_LINE = 65536;
+
+// Reader kinds: what the parked reader waits for.
+const NONE = 0;
+const RECV = 1;
+const EXACT = 2;
+const LINE = 3;
+const opName = (kind: number): string =>
+  kind === EXACT ? "recvExactly" : kind === LINE ? "readLine" : "recv";
+
+/**
+ * A socket for green threads. Get one from `connect()`, `listener.accept()`, or wrap a connected
+ * `net.Socket` yourself (`new GreenSocket(socket)`); from then on read it only through the
+ * GreenSocket.
+ *
+ * @example
+ * ```ts
+ * const sock = await connect(["127.0.0.1", 6000]);
+ * await sock.sendall("hello\n");
+ * console.log(await sock.readLine()); // "hello\n" from an echo server
+ * await sock.close();
+ * ```
+ */
+export class GreenSocket {
+  readonly #socket: Socket;
+  readonly #hwm: number;
+  #chunks: Buffer[] = [];
+  #offset = 0;
+  #buffered = 0;
+  #paused = false;
+  #eof = false;
+  #readShut = false;
+  #writeShut = false;
+  #closed = false;
+  #ended = false; // the underlying socket emitted 'close'
+  #error: Error | null = null;
+  #timeoutMs: number | null = null;
+
+  // The one parked reader, kept in fields so a recv allocates nothing of its own.
+  #rWaiter: Waiter<unknown> | null = null;
+  #rKind = NONE;
+  #rN = 0;
+  #rScanned = 0; // readLine: bytes already searched for "\n"
+  #rTimer: TimerHandle | null = null;
+
+  #pendingWrite: Uint8Array | string | null = null;
+  #drainWaiters: Array<Waiter<void>> | null = null;
+  #closeWaiters: Array<Waiter<void>> | null = null;
+  #closeTimer: TimerHandle | null = null;
+
+  /**
+   * Wraps a connected (or connecting) `net.Socket` or `tls.TLSSocket`. Start reading it only
+   * through this object: the GreenSocket installs its own listeners and resumes the socket.
+   *
+   * @throws {TypeError|RangeError} when `highWaterMark` is not an integer >= 1.
+   * @example
+   * ```ts
+   * server.on("upgrade", (req, socket) => spawn(handle, new GreenSocket(socket as net.Socket)));
+   * ```
+   */
+  constructor(socket: Socket, options: GreenSocketOptions = {}) {
+    if (socket === null || typeof socket !== "object" || typeof socket.write !== "function") {
+      throw new TypeError(`GreenSocket: expected a net.Socket, received ${describeValue(socket)}`);
+    }
+    this.#socket = socket;
+    this.#hwm =
+      options.highWaterMark === undefined
+        ? DEFAULT_HWM
+        : checkInteger("GreenSocket highWaterMark", options.highWaterMark, 1);
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+    socket.on("close", this.#onClose);
+    socket.on("drain", this.#onDrain);
+    if (socket.destroyed) {
+      this.#ended = true;
+      this.#eof = true;
+    } else socket.resume();
+  }
+
+  /** The underlying `net.Socket` (or `tls.TLSSocket`), for options this class does not wrap. */
+  get raw(): Socket {
+    return this.#socket;
+  }
+
+  /** The peer's address (`undefined` for a Unix socket or once destroyed). */
+  get remoteAddress(): string | undefined {
+    return this.#socket.remoteAddress;
+  }
+
+  /** The peer's port. */
+  get remotePort(): number | undefined {
+    return this.#socket.remotePort;
+  }
+
+  /** `"IPv4"` or `"IPv6"` for TCP. */
+  get remoteFamily(): string | undefined {
+    return this.#socket.remoteFamily;
+  }
+
+  /** This side's address. */
+  get localAddress(): string | undefined {
+    return this.#socket.localAddress;
+  }
+
+  /** This side's port. */
+  get localPort(): number | undefined {
+    return this.#socket.localPort;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes received and not yet read. */
+  get bufferedAmount(): number {
+    return this.#buffered;
+  }
+
+  /** The timeout set by `setTimeout`, or `null`. */
+  get timeout(): number | null {
+    return this.#timeoutMs;
+  }
+
+  /**
+   * Sets how long any one operation of this socket may wait (milliseconds), or `null` for no
+   * limit (the default): a `recv`, `recvExactly`, `readLine`, `sendall`, `shutdown` or `close`
+   * that waits longer rejects with `SocketTimeout`, and the socket stays usable (a read that
+   * timed out consumed nothing). Measured on the hub's clock, so the virtual hub drives it in
+   * tests. Unlike Node's `socket.setTimeout`, this is per operation, not an idle timer.
+   *
+   * @throws {TypeError|RangeError} when `ms` is not a number >= 0 or `null`.
+   * @example
+   * ```ts
+   * sock.setTimeout(30_000);
+   * const line = await sock.readLine(); // SocketTimeout if no full line within 30 s
+   * ```
+   */
+  setTimeout(ms: number | null): this {
+    if (ms !== null) {
+      if (typeof ms !== "number" || Number.isNaN(ms)) {
+        throw new TypeError(
+          `GreenSocket.setTimeout: ms must be a number >= 0 or null, received ${describeValue(ms)}`,
+        );
+      }
+      if (ms < 0) {
+        throw new RangeError(
+          `GreenSocket.setTimeout: ms must be a number >= 0 or null, received ${ms}`,
+        );
+      }
+    }
+    this.#timeoutMs = ms;
+    return this;
+  }
+
+  /**
+   * Turns Nagle's algorithm off (`true`, the default argument) or on, as `net.Socket.setNoDelay`.
+   *
+   * @example
+   * ```ts
+   * sock.setNoDelay(); // send small writes at once
+   * ```
+   */
+  setNoDelay(noDelay = true): this {
+    this.#socket.setNoDelay(noDelay);
+    return this;
+  }
+
+  /**
+   * Receives up to `maxBytes` bytes: whatever is buffered, or — if nothing is — the next chunk
+   * that arrives. Resolves an empty array at the end of the stream (the peer shut down its
+   * sending side or closed), and on every call after that.
+   *
+   * @throws {ConcurrentRead} when another green thread is reading this socket.
+   * @throws {SocketClosed} after `close()`, or when `close()` is called while waiting.
+   * @throws {SocketTimeout} when the socket's timeout (`setTimeout`) expires first.
+   * @throws {Error} the system error of a broken connection (`ECONNRESET`, …).
+   * @example
+   * ```ts
+   * for (;;) {
+   *   const data = await sock.recv(4096);
+   *   if (data.length === 0) break;
+   *   await sock.sendall(data);
+   * }
+   * ```
+   */
+  recv(maxBytes = 65536): Promise<Uint8Array> {
+    if (!(Number.isInteger(maxBytes) && maxBytes > 0))
+      return Promise.reject(badCount("recv: maxBytes", maxBytes));
+    if (this.#rWaiter !== null) return Promise.reject(new ConcurrentRead("recv"));
+    this.#rKind = RECV;
+    this.#rN = maxBytes;
+    return suspend<Uint8Array>(this.#startRead as (w: Waiter<Uint8Array>) => undefined);
+  }
+
+  /**
+   * Receives exactly `n` bytes, waiting for as many chunks as it takes. If interrupted, it
+   * consumes nothing.
+   *
+   * @throws {IncompleteRead} when the stream ends first (its `partial` holds what came).
+   * @throws {ConcurrentRead|SocketClosed|SocketTimeout} as `recv`.
+   * @example
+   * ```ts
+   * const header = await sock.recvExactly(4);
+   * const body = await sock.recvExactly(new DataView(header.buffer, header.byteOffset).getUint32(0));
+   * ```
+   */
+  recvExactly(n: number): Promise<Uint8Array> {
+    if (!(Number.isInteger(n) && n >= 0)) return Promise.reject(badCount("recvExactly: n", n, 0));
+    if (this.#rWaiter !== null) return Promise.reject(new ConcurrentRead("recvExactly"));
+    this.#rKind = EXACT;
+    this.#rN = n;
+    return suspend<Uint8Array>(this.#startRead as (w: Waiter<Uint8Array>) => undefined);
+  }
+
+  /**
+   * Receives one line, decoded as UTF-8, *with* its `"\n"` (as Python's `readline`), so that
+   * the last line of a stream that does not end with a newline is still told apart from the
+   * end of the stream, which resolves `""`.
+   *
+   * @throws {LineTooLong} when no `"\n"` comes within `maxLength` bytes (the bytes stay buffered).
+   * @throws {ConcurrentRead|SocketClosed|SocketTimeout} as `recv`.
+   * @example
+   * ```ts
+   * for (let line = await sock.readLine(); line !== ""; line = await sock.readLine()) {
+   *   await sock.sendall(line.toUpperCase());
+   * }
+   * ```
+   */
+  readLine(options: ReadLineOptions = {}): Promise<string> {
+    const maxLength = options.maxLength ?? DEFAULT_MAX_LINE;
+    if (!(Number.isInteger(maxLength) && maxLength > 0)) {
+      return Promise.reject(badCount("readLine: maxLength", maxLength));
+    }
+    if (this.#rWaiter !== null) return Promise.reject(new ConcurrentRead("readLine"));
+    this.#rKind = LINE;
+    this.#rN = maxLength;
+    this.#rScanned = 0;
+    return suspend<string>(this.#startRead as (w: Waiter<string>) => undefined);
+  }
+
+  /**
+   * Sends all of `data` (bytes, or a string as UTF-8). Resolves once Node's socket has taken
+   * it without exceeding its buffer — if the buffer is full it first waits for `'drain'`, so a
+   * peer that reads slowly slows the sender down instead of growing memory. If interrupted
+   * while waiting, the bytes were already handed to the socket and will still be sent.
+   *
+   * @throws {SocketClosed} after `close()` or `shutdown("write")`.
+   * @throws {SocketTimeout} when the socket's timeout expires while waiting for `'drain'`.
+   * @throws {Error} the system error of a broken connection (`EPIPE`, `ECONNRESET`, …).
+   * @example
+   * ```ts
+   * await sock.sendall(new TextEncoder().encode("ping\n"));
+   * ```
+   */
+  sendall(data: Uint8Array | string): Promise<void> {
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      return Promise.reject(
+        new TypeError(
+          `sendall: data must be a Uint8Array or a string, received ${describeValue(data)}`,
+        ),
+      );
+    }
+    this.#pendingWrite = data;
+    const promise = suspend<void>(this.#startSend);
+    this.#pendingWrite = null;
+    return promise;
+  }
+
+  /**
+   * Shuts down one direction. `"write"` (the default) flushes what was sent and then sends
+   * end-of-stream (the peer's `recv` returns empty; this side can still read) and resolves once
+   * flushed. `"read"` discards what is buffered and what arrives, and makes `recv` return empty.
+   *
+   * @throws {SocketClosed} after `close()`.
+   * @throws {SocketTimeout} when the flush outlasts the socket's timeout.
+   * @example
+   * ```ts
+   * await sock.sendall(request);
+   * await sock.shutdown("write");
+   * const reply = await readAll(sock);
+   * ```
+   */
+  shutdown(how: ShutdownHow = "write"): Promise<void> {
+    if (how !== "read" && how !== "write" && how !== "both") {
+      return Promise.reject(
+        new TypeError(
+          `shutdown: how must be "read", "write" or "both", received ${describeValue(how)}`,
+        ),
+      );
+    }
+    if (this.#closed) return Promise.reject(new SocketClosed("shutdown"));
+    if (how !== "write") this.#shutRead();
+    if (how === "read" || this.#writeShut) return suspend<void>(resolveNow);
+    this.#writeShut = true;
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableFinished) return suspend<void>(resolveNow);
+    return suspend<void>((waiter) => {
+      const done = (): void => {
+        cleanup();
+        waiter.resolve();
+      };
+      const failed = (error: Error): void => {
+        cleanup();
+        waiter.reject(error);
+      };
+      const timer =
+        this.#timeoutMs === null
+          ? null
+          : getHub().schedule(this.#timeoutMs, () => {
+              cleanup();
+              waiter.reject(new SocketTimeout(this.#timeoutMs ?? 0, "shutdown"));
+            });
+      const cleanup = (): void => {
+        timer?.cancel();
+        socket.off("finish", done);
+        socket.off("close", done);
+        socket.off("error", failed);
+      };
+      socket.once("finish", done);
+      socket.once("close", done);
+      socket.once("error", failed);
+      socket.end();
+      return cleanup;
+    });
+  }
+
+  /**
+   * Closes the socket. A thread waiting in `recv` or `sendall` on it fails with
+   * `SocketClosed`; buffered input is dropped. Bytes already accepted by `sendall` are flushed
+   * first (then the connection is closed); resolves once the socket is fully closed. Calling
+   * it again is harmless. If interrupted (kill, Timeout, the socket's timeout) while flushing,
+   * the socket is destroyed at once.
+   *
+   * @example
+   * ```ts
+   * try { await handle(sock); } finally { await sock.close(); }
+   * ```
+   */
+  close(): Promise<void> {
+    const socket = this.#socket;
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#readShut = true;
+      this.#discardInput();
+      const reader = this.#rWaiter;
+      if (reader !== null) {
+        const kind = this.#rKind;
+        this.#clearReader();
+        reader.reject(new SocketClosed(opName(kind)));
+      }
+      this.#rejectDrainWaiters(new SocketClosed("sendall"));
+      if (!socket.destroyed) {
+        if (socket.writableLength > 0 && !socket.writableEnded) {
+          // Flush what sendall already accepted, then close.
+          socket.end();
+          socket.once("finish", () => socket.destroy());
+        } else socket.destroy();
+      }
+    }
+    if (this.#ended) return suspend<void>(resolveNow);
+    const promise = suspend<void>((waiter) => {
+      if (this.#closeWaiters === null) this.#closeWaiters = [];
+      this.#closeWaiters.push(waiter);
+      if (this.#timeoutMs !== null && this.#closeTimer === null) {
+        // Flushing may not outlast the socket's timeout: then the socket is destroyed.
+        this.#closeTimer = getHub().schedule(this.#timeoutMs, () => {
+          this.#closeTimer = null;
+          socket.destroy();
+        });
+      }
+      return () => {
+        socket.destroy();
+        const waiters = this.#closeWaiters;
+        if (waiters !== null) {
+          const i = waiters.indexOf(waiter);
+          if (i >= 0) waiters.splice(i, 1);
+        }
+      };
+    });
+    // Invariant: even when the calling thread had an interruption pending (so the wait above
+    // never started), the socket does not outlive the call.
+    promise.catch(() => socket.destroy());
+    return promise;
+  }
+
+  /** `await using sock = await connect(…)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Iterates over received chunks (`recv(65536)`) until the end of the stream.
+   *
+   * @example
+   * ```ts
+   * for await (const chunk of sock) total += chunk.length;
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    for (;;) {
+      const chunk = await this.recv(65536);
+      if (chunk.length === 0) return;
+      yield chunk;
+    }
+  }
+
+  /**
+   * Detaches the underlying socket from this GreenSocket and returns it (used by `wrapTls` for
+   * STARTTLS-style upgrades). The GreenSocket is then closed for every use.
+   *
+   * @throws {TendrilError} `ERR_TENDRIL_SOCKET_BUSY` when a read is waiting, and
+   *   `ERR_TENDRIL_SOCKET_BUFFERED` when received bytes have not been read (they would be lost).
+   * @internal
+   */
+  detach(): Socket {
+    const socket = this.#socket;
+    if (this.#closed) throw new SocketClosed("detach the socket");
+    if (this.#rWaiter !== null) throw new ConcurrentRead("detach");
+    if (this.#buffered > 0) {
+      throw new SocketClosed(
+        `detach the socket: ${this.#buffered} received byte(s) have not been read and would be lost`,
+      );
+    }
+    socket.off("data", this.#onData);
+    socket.off("end", this.#onEnd);
+    socket.off("error", this.#onError);
+    socket.off("close", this.#onClose);
+    socket.off("drain", this.#onDrain);
+    socket.pause();
+    this.#closed = true;
+    this.#ended = true;
+    return socket;
+  }
+
+  // ---- reading -------------------------------------------------------------------------
+
+  // The executor of every read: complete at once if possible, else park the reader.
+  readonly #startRead = (waiter: Waiter<unknown>): (() => void) | undefined => {
+    const kind = this.#rKind;
+    if (this.#closed) {
+      waiter.reject(new SocketClosed(opName(kind)));
+      return undefined;
+    }
+    if (kind === RECV && this.#buffered > 0) {
+      waiter.resolve(this.#take(this.#rN));
+      return undefined;
+    }
+    this.#rWaiter = waiter;
+    if (this.#tryComplete()) return undefined;
+    if (this.#paused && this.#buffered < this.#limit()) this.#resume();
+    if (this.#timeoutMs !== null)
+      this.#rTimer = getHub().schedule(this.#timeoutMs, this.#onReadTimeout);
+    return this.#cancelRead;
+  };
+
+  readonly #cancelRead = (): void => {
+    this.#clearReader();
+  };
+
+  readonly #onReadTimeout = (): void => {
+    const waiter = this.#rWaiter;
+    if (waiter === null) return;
+    const kind = this.#rKind;
+    this.#rTimer = null;
+    this.#clearReader();
+    waiter.reject(new SocketTimeout(this.#timeoutMs ?? 0, opName(kind)));
+  };
+
+  #clearReader(): void {
+    this.#rWaiter = null;
+    this.#rKind = NONE;
+    const timer = this.#rTimer;
+    if (timer !== null) {
+      this.#rTimer = null;
+      timer.cancel();
+    }
+  }
+
+  // Completes the parked reader if the buffer (or the stream's state) allows. Returns whether it did.
+  #tryComplete(): boolean {
+    const waiter = this.#rWaiter as Waiter<unknown>;
+    const kind = this.#rKind;
+    const n = this.#rN;
+    if (kind === RECV) {
+      if (this.#buffered > 0) {
+        this.#clearReader();
+        waiter.resolve(this.#take(n));
+        return true;
+      }
+    } else if (kind === EXACT) {
+      if (this.#buffered >= n) {
+        this.#clearReader();
+        waiter.resolve(this.#takeExactly(n));
+        return true;
+      }
+    } else {
+      const end = this.#findNewline();
+      if (end > n || (end < 0 && this.#buffered >= n)) {
+        this.#clearReader();
+        waiter.reject(new LineTooLong(n));
+        return true;
+      }
+      if (end > 0) {
+        this.#clearReader();
+        waiter.resolve(bufferToString(this.#takeExactly(end)));
+        return true;
+      }
+    }
+    if (this.#error !== null) {
+      this.#clearReader();
+      waiter.reject(this.#error);
+      return true;
+    }
+    if (this.#eof || this.#readShut) {
+      this.#clearReader();
+      if (kind === RECV) waiter.resolve(EMPTY);
+      else if (kind === EXACT) {
+        if (n === 0) waiter.resolve(EMPTY);
+        else waiter.reject(new IncompleteRead(this.#takeExactly(this.#buffered), n));
+      } else waiter.resolve(bufferToString(this.#takeExactly(this.#buffered)));
+      return true;
+    }
+    return false;
+  }
+
+  // Bytes up to and including the first "\n", or -1. Resumes where the last search stopped.
+  #findNewline(): number {
+    let skip = this.#rScanned;
+    let position = 0;
+    const chunks = this.#chunks;
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i] as Buffer;
+      const start = i === 0 ? this.#offset : 0;
+      const length = chunk.length - start;
+      if (skip >= length) {
+        skip -= length;
+        position += length;
+        continue;
+      }
+      const found = chunk.indexOf(NEWLINE, start + skip);
+      if (found >= 0) return position + (found - start) + 1;
+      position += length;
+      skip = 0;
+    }
+    this.#rScanned = this.#buffered;
+    return -1;
+  }
+
+  #take(max: number): Buffer {
+    const chunk = this.#chunks[0] as Buffer;
+    const offset = this.#offset;
+    const available = chunk.length - offset;
+    let out: Buffer;
+    if (available <= max) {
+      this.#chunks.shift();
+      this.#offset = 0;
+      this.#buffered -= available;
+      out = offset === 0 ? chunk : chunk.subarray(offset);
+    } else {
+      this.#offset = offset + max;
+      this.#buffered -= max;
+      out = chunk.subarray(offset, offset + max);
+    }
+    if (this.#paused && this.#buffered < this.#hwm) this.#resume();
+    return out;
+  }
+
+  #takeExactly(n: number): Buffer {
+    if (n === 0) return EMPTY as Buffer;
+    const first = this.#chunks[0] as Buffer;
+    if (first.length - this.#offset >= n) return this.#take(n);
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const part = this.#take(n - filled);
+      part.copy(out, filled);
+      filled += part.length;
+    }
+    return out;
+  }
+
+  // The buffer may grow past the high-water mark only as far as the parked reader needs.
+  #limit(): number {
+    const kind = this.#rWaiter === null ? NONE : this.#rKind;
+    return kind === EXACT || kind === LINE ? Math.max(this.#hwm, this.#rN) : this.#hwm;
+  }
+
+  #pause(): void {
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.#socket.resume();
+  }
+
+  #discardInput(): void {
+    this.#chunks = [];
+    this.#offset = 0;
+    this.#buffered = 0;
+    if (this.#paused) this.#resume();
+  }
+
+  #shutRead(): void {
+    this.#readShut = true;
+    this.#discardInput();
+    if (this.#rWaiter !== null) this.#tryComplete();
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#readShut) return;
+    const waiter = this.#rWaiter;
+    if (waiter !== null && this.#rKind === RECV) {
+      // Invariant: a parked recv means the buffer was empty, so this chunk is the next data.
+      if (chunk.length <= this.#rN) {
+        this.#clearReader();
+        waiter.resolve(chunk);
+        return;
+      }
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+      this.#clearReader();
+      waiter.resolve(this.#take(this.#rN));
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    if (waiter !== null && this.#tryComplete()) return;
+    if (!this.#paused && this.#buffered >= this.#limit()) this.#pause();
+  };
+
+  readonly #onEnd = (): void => {
+    this.#eof = true;
+    if (this.#rWaiter !== null) this.#tryComplete();
+  };
+
+  readonly #onError = (error: Error): void => {
+    if (this.#error === null) this.#error = error;
+    if (this.#rWaiter !== null) this.#tryComplete();
+    this.#rejectDrainWaiters(error);
+  };
+
+  readonly #onClose = (): void => {
+    this.#ended = true;
+    this.#eof = true;
+    if (this.#rWaiter !== null) this.#tryComplete();
+    this.#rejectDrainWaiters(this.#error ?? new SocketClosed("sendall"));
+    this.#closeTimer?.cancel();
+    this.#closeTimer = null;
+    const waiters = this.#closeWaiters;
+    if (waiters !== null) {
+      this.#closeWaiters = null;
+      for (const w of waiters) w.resolve();
+    }
+  };
+
+  // ---- writing -------------------------------------------------------------------------
+
+  readonly #startSend = (waiter: Waiter<void>): (() => void) | undefined => {
+    const data = this.#pendingWrite as Uint8Array | string;
+    if (this.#closed) {
+      waiter.reject(new SocketClosed("sendall"));
+      return undefined;
+    }
+    if (this.#writeShut) {
+      waiter.reject(new SocketClosed('sendall after shutdown("write")'));
+      return undefined;
+    }
+    if (this.#error !== null) {
+      waiter.reject(this.#error);
+      return undefined;
+    }
+    const socket = this.#socket;
+    if (socket.destroyed) {
+      waiter.reject(new SocketClosed("sendall"));
+      return undefined;
+    }
+    if (socket.write(data)) {
+      waiter.resolve();
+      return undefined;
+    }
+    if (this.#drainWaiters === null) this.#drainWaiters = [];
+    this.#drainWaiters.push(waiter);
+    let timer: TimerHandle | null = null;
+    if (this.#timeoutMs !== null) {
+      const ms = this.#timeoutMs;
+      timer = getHub().schedule(ms, () => {
+        this.#removeDrainWaiter(waiter);
+        waiter.reject(new SocketTimeout(ms, "sendall"));
+      });
+    }
+    return () => {
+      timer?.cancel();
+      this.#removeDrainWaiter(waiter);
+    };
+  };
+
+  #removeDrainWaiter(waiter: Waiter<void>): void {
+    const waiters = this.#drainWaiters;
+    if (waiters === null) return;
+    const i = waiters.indexOf(waiter);
+    if (i >= 0) waiters.splice(i, 1);
+  }
+
+  readonly #onDrain = (): void => {
+    const waiters = this.#drainWaiters;
+    if (waiters === null) return;
+    this.#drainWaiters = null;
+    for (const w of waiters) w.resolve();
+  };
+
+  #rejectDrainWaiters(error: Error): void {
+    const waiters = this.#drainWaiters;
+    if (waiters === null) return;
+    this.#drainWaiters = null;
+    for (const w of waiters) w.reject(error);
+  }
+}
+
+function resolveNow(waiter: Waiter<void>): undefined {
+  waiter.resolve();
+  return undefined;
+}
+
+function bufferToString(buffer: Buffer): string {
+  return buffer.toString("utf8");
+}
+
+function badCount(what: string, value: unknown, min = 1): Error {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    return new TypeError(`${what} must be an integer >= ${min}, received ${describeValue(value)}`);
+  }
+  return new RangeError(`${what} must be an integer >= ${min}, received ${describeValue(value)}`);
+}
