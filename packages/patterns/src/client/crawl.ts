@@ -1,0 +1,450 @@
+/**
+ * The recursive crawler: Eventlet's `recursive_crawler.py` and `producer_consumer.py` grown
+ * into a tool. A coordinator green thread owns the frontier (a seen-set and one backlog per
+ * origin); fetcher green threads on a `GreenPool` fetch pages and post what they found to the
+ * coordinator's `Queue`; the coordinator hands each page to the caller through a small
+ * bounded queue, in the order pages finish.
+ *
+ * Why a coordinator instead of fetchers that spawn fetchers (the recursive example): the
+ * frontier has one writer, so the seen-set, the page budget and politeness need no locks, and
+ * the crawl knows exactly when it is over (no fetch running, no backlog) instead of polling
+ * `waitall()`. Politeness is scheduling, not blocking: a URL whose origin already has
+ * `perOriginLimit` requests running waits in that origin's backlog without holding a pool
+ * slot, so one slow site never starves the others.
+ *
+ * Memory is bounded by the page budget (`maxPages` URLs are ever accepted) and by the caller:
+ * when the caller stops reading, the coordinator stops dispatching.
+ *
+ * @module
+ */
+
+import {
+  GreenPool,
+  type GreenThread,
+  GreenThreadExit,
+  getCurrent,
+  getHub,
+  Queue,
+  spawn,
+  TendrilError,
+  Timeout,
+} from "@tendril/core";
+import { checkOutbound, guardLookup, type OutboundPolicy } from "../dispatch/outbound-guard.js";
+import { extractLinks } from "./extract-links.js";
+import { type FetchFunction, greenFetch } from "./fetch-function.js";
+import { decodeText, HttpStatusError, readBody } from "./read-body.js";
+
+/** Options of `crawl`. Times are in milliseconds, sizes in bytes. */
+export interface CrawlOptions {
+  /** The pool fetchers run on. Default: a new `GreenPool(concurrency)`. */
+  pool?: GreenPool;
+  /** Fetches at once, when no pool is given. Default 20. */
+  concurrency?: number;
+  /** Pages to fetch at most (successes and failures). Default 100. */
+  maxPages?: number;
+  /** Link depth to follow (start URLs are depth 0). Default: unlimited. */
+  maxDepth?: number;
+  /** Follow only links on the start URLs' origins. Default `true`. */
+  sameOrigin?: boolean;
+  /** Time for one page, request and body. Default 10_000. */
+  pageTimeout?: number;
+  /** Requests at once to one origin (scheme, host and port): politeness. Default 2. */
+  perOriginLimit?: number;
+  /** Largest page body read. Default 5 MiB. */
+  maxPageBytes?: number;
+  /** Follow a link only if this returns true (after the other checks). */
+  filter?: (url: URL) => boolean;
+  /** The HTTP client. Default `urlopen` from `@tendril/green-net`. */
+  fetch?: FetchFunction;
+  /** When given, every URL is checked against it first (see `checkOutbound`). Default: none. */
+  outbound?: OutboundPolicy;
+  /** Called after every page with the running totals, e.g. to draw a progress bar. */
+  onProgress?: (stats: CrawlStats) => void;
+}
+
+/** What the crawler knows about one page it fetched, or tried to. */
+export type PageResult =
+  | {
+      readonly ok: true;
+      readonly url: string;
+      /** The URL after redirects. */
+      readonly finalUrl: string;
+      readonly depth: number;
+      /** The page that linked here; `null` for a start URL. */
+      readonly referrer: string | null;
+      readonly status: number;
+      readonly contentType: string;
+      readonly bytes: number;
+      /** Absolute links found (HTML pages only), before any filtering. */
+      readonly links: readonly string[];
+      readonly ms: number;
+    }
+  | {
+      readonly ok: false;
+      readonly url: string;
+      readonly depth: number;
+      readonly referrer: string | null;
+      readonly error: unknown;
+      readonly ms: number;
+    };
+
+/** Running totals of a crawl. */
+export interface CrawlStats {
+  /** URLs accepted into the frontier (never more than `maxPages`). */
+  readonly seen: number;
+  /** Accepted and waiting (in a per-origin backlog or for a pool slot). */
+  readonly queued: number;
+  /** Being fetched now. */
+  readonly inFlight: number;
+  /** Pages fetched successfully. */
+  readonly fetched: number;
+  /** Pages that failed (status, timeout, network, refused). */
+  readonly failed: number;
+  /** Links not followed: other origin, too deep, filtered, or over the page budget. */
+  readonly skipped: number;
+  /** Body bytes read. */
+  readonly bytes: number;
+  /** Time since the crawl started. */
+  readonly elapsedMs: number;
+  /** The page budget. */
+  readonly maxPages: number;
+}
+
+/**
+ * The error of a page that took longer than `pageTimeout`. `code` is `ERR_TENDRIL_PAGE_TIMEOUT`.
+ *
+ * @example
+ * ```ts
+ * for await (const page of crawl(urls)) if (!page.ok && page.error instanceof PageTimeoutError) console.log("slow", page.url);
+ * ```
+ */
+export class PageTimeoutError extends TendrilError {
+  readonly timeout: number;
+  constructor(timeout: number) {
+    super("ERR_TENDRIL_PAGE_TIMEOUT", `the page took longer than ${timeout} ms`);
+    this.timeout = timeout;
+  }
+}
+
+interface Task {
+  url: string;
+  depth: number;
+  referrer: string | null;
+  origin: string;
+}
+
+interface Done {
+  task: Task;
+  page: PageResult;
+}
+
+interface OriginState {
+  active: number;
+  backlog: Task[];
+}
+
+const END = Symbol("crawl end");
+
+function positiveInt(what: string, value: unknown, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (value === Number.POSITIVE_INFINITY) return value;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    const error = typeof value === "number" ? RangeError : TypeError;
+    throw new error(`crawl: ${what} must be an integer >= ${min}, received ${String(value)}`);
+  }
+  return value;
+}
+
+function nonNegativeMs(what: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+    const error = typeof value === "number" ? RangeError : TypeError;
+    throw new error(
+      `crawl: ${what} must be a number of milliseconds >= 0, received ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A running (or not yet started) crawl: iterate it for the pages as they finish, read
+ * `stats()` at any time, `stop()` it early. It starts on the first iteration; breaking out of
+ * the loop stops it and kills its fetchers.
+ *
+ * @example
+ * ```ts
+ * const crawler = crawl(["http://127.0.0.1:8080/"], { maxPages: 50 });
+ * for await (const page of crawler) console.log(page.ok ? page.status : "failed", page.url);
+ * console.log(crawler.stats());
+ * ```
+ */
+export class Crawl implements AsyncIterable<PageResult> {
+  readonly #start: Task[];
+  readonly #pool: GreenPool;
+  readonly #maxPages: number;
+  readonly #maxDepth: number;
+  readonly #sameOrigin: boolean;
+  readonly #pageTimeout: number;
+  readonly #perOrigin: number;
+  readonly #maxBytes: number;
+  readonly #filter: ((url: URL) => boolean) | undefined;
+  readonly #fetch: FetchFunction | undefined;
+  readonly #outbound: OutboundPolicy | undefined;
+  readonly #onProgress: ((stats: CrawlStats) => void) | undefined;
+  readonly #origins = new Map<string, OriginState>();
+  readonly #startOrigins = new Set<string>();
+  readonly #seen = new Set<string>();
+  readonly #inbox = new Queue<Done>();
+  readonly #output = new Queue<PageResult | typeof END>(1);
+  readonly #fetchers = new Set<GreenThread<unknown>>();
+  #coordinator: GreenThread<void> | null = null;
+  #finished = false;
+  #startedAt = 0;
+  #queued = 0;
+  #inFlight = 0;
+  #fetched = 0;
+  #failed = 0;
+  #skipped = 0;
+  #bytes = 0;
+  #lookup: ReturnType<typeof guardLookup> | undefined;
+
+  /** @internal Use `crawl()`. */
+  constructor(startUrls: Iterable<string | URL>, options: CrawlOptions = {}) {
+    const concurrency = positiveInt("concurrency", options.concurrency, 20);
+    this.#pool = options.pool ?? new GreenPool(concurrency);
+    this.#maxPages = positiveInt("maxPages", options.maxPages, 100, 0);
+    this.#maxDepth = positiveInt("maxDepth", options.maxDepth, Number.POSITIVE_INFINITY, 0);
+    this.#sameOrigin = options.sameOrigin ?? true;
+    this.#pageTimeout = nonNegativeMs("pageTimeout", options.pageTimeout, 10_000);
+    this.#perOrigin = positiveInt("perOriginLimit", options.perOriginLimit, 2);
+    this.#maxBytes = positiveInt("maxPageBytes", options.maxPageBytes, 5 * 1024 * 1024, 0);
+    this.#filter = options.filter;
+    this.#fetch = options.fetch;
+    this.#outbound = options.outbound;
+    this.#lookup = options.outbound === undefined ? undefined : guardLookup(options.outbound);
+    this.#onProgress = options.onProgress;
+    this.#start = [];
+    for (const raw of startUrls) {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new TypeError(
+          `crawl: start URLs must be absolute URLs, received ${JSON.stringify(String(raw))}`,
+        );
+      }
+      url.hash = "";
+      this.#startOrigins.add(url.origin);
+      this.#start.push({ url: url.href, depth: 0, referrer: null, origin: url.origin });
+    }
+  }
+
+  /** The running totals. */
+  stats(): CrawlStats {
+    return {
+      seen: this.#seen.size,
+      queued: this.#queued,
+      inFlight: this.#inFlight,
+      fetched: this.#fetched,
+      failed: this.#failed,
+      skipped: this.#skipped,
+      bytes: this.#bytes,
+      elapsedMs: this.#coordinator === null ? 0 : getHub().now() - this.#startedAt,
+      maxPages: this.#maxPages,
+    };
+  }
+
+  /**
+   * Stops the crawl: no new fetch starts, the running ones are killed, and iteration ends.
+   * Resolves once the coordinator has unwound.
+   */
+  async stop(): Promise<void> {
+    this.#finished = true;
+    const coordinator = this.#coordinator;
+    if (coordinator !== null && !coordinator.dead) await coordinator.kill();
+    this.#killFetchers();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<PageResult> {
+    this.#begin();
+    try {
+      for (;;) {
+        const item = await this.#output.get();
+        if (item === END) return;
+        yield item;
+      }
+    } finally {
+      if (!this.#finished) await this.stop();
+      const coordinator = this.#coordinator;
+      // Surface a coordinator failure (a bug, or a throwing filter) instead of ending quietly.
+      if (coordinator?.dead) {
+        await coordinator.wait().catch((error: unknown) => {
+          if (!(error instanceof GreenThreadExit)) throw error;
+        });
+      }
+    }
+  }
+
+  #begin(): void {
+    if (this.#coordinator !== null) {
+      throw new TendrilError("ERR_TENDRIL_CRAWL_STARTED", "a crawl can be iterated only once");
+    }
+    this.#startedAt = getHub().now();
+    this.#coordinator = spawn(() => this.#run());
+    this.#coordinator.name = "crawl coordinator";
+  }
+
+  #killFetchers(): void {
+    for (const fetcher of this.#fetchers) void fetcher.kill();
+    this.#fetchers.clear();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for (const task of this.#start) this.#accept(task);
+      for (;;) {
+        await this.#pump();
+        if (this.#inFlight === 0) break; // nothing runs and nothing could be dispatched
+        const { task, page } = await this.#inbox.get();
+        this.#inFlight--;
+        const state = this.#origins.get(task.origin) as OriginState;
+        state.active--;
+        if (page.ok) {
+          this.#fetched++;
+          this.#bytes += page.bytes;
+          for (const link of page.links) this.#consider(link, task, page.finalUrl);
+        } else this.#failed++;
+        await this.#output.put(page);
+        this.#onProgress?.(this.stats());
+      }
+      this.#finished = true;
+      await this.#output.put(END);
+    } finally {
+      this.#finished = true;
+      this.#killFetchers();
+    }
+  }
+
+  #consider(link: string, from: Task, _finalUrl: string): void {
+    const depth = from.depth + 1;
+    if (this.#seen.has(link)) return;
+    let url: URL;
+    try {
+      url = new URL(link);
+    } catch {
+      this.#skipped++;
+      return;
+    }
+    if (
+      depth > this.#maxDepth ||
+      (this.#sameOrigin && !this.#startOrigins.has(url.origin)) ||
+      (this.#filter !== undefined && !this.#filter(url))
+    ) {
+      this.#skipped++;
+      return;
+    }
+    this.#accept({ url: link, depth, referrer: from.url, origin: url.origin });
+  }
+
+  #accept(task: Task): void {
+    if (this.#seen.has(task.url)) return;
+    if (this.#seen.size >= this.#maxPages) {
+      this.#skipped++;
+      return;
+    }
+    this.#seen.add(task.url);
+    let state = this.#origins.get(task.origin);
+    if (state === undefined) {
+      state = { active: 0, backlog: [] };
+      this.#origins.set(task.origin, state);
+    }
+    state.backlog.push(task);
+    this.#queued++;
+  }
+
+  /** Dispatches every backlog entry whose origin has room. */
+  async #pump(): Promise<void> {
+    if (this.#queued === 0) return;
+    for (const state of this.#origins.values()) {
+      while (state.active < this.#perOrigin && state.backlog.length > 0) {
+        const task = state.backlog.shift() as Task;
+        state.active++;
+        this.#queued--;
+        this.#inFlight++;
+        await this.#pool.spawnN(this.#fetchPage, task);
+      }
+    }
+  }
+
+  readonly #fetchPage = async (task: Task): Promise<void> => {
+    const self = getCurrent();
+    this.#fetchers.add(self);
+    const started = getHub().now();
+    let page: PageResult;
+    const timeout = new Timeout(this.#pageTimeout, new PageTimeoutError(this.#pageTimeout));
+    try {
+      if (this.#outbound !== undefined) await checkOutbound(task.url, this.#outbound);
+      const init: Parameters<FetchFunction>[1] = {
+        headers: { accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5" },
+        maxResponseSize: this.#maxBytes,
+      };
+      if (this.#lookup !== undefined) init.lookup = this.#lookup;
+      const response = await greenFetch(this.#fetch, task.url, init);
+      const finalUrl = response.url || task.url;
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new HttpStatusError(response.status, finalUrl);
+      }
+      const contentType = response.headers.get("content-type") ?? "";
+      const body = await readBody(response, { maxBytes: this.#maxBytes });
+      const isHtml = /^\s*(text\/html|application\/xhtml\+xml)/i.test(contentType);
+      const links = isHtml ? extractLinks(decodeText(body, contentType), finalUrl) : [];
+      page = {
+        ok: true,
+        url: task.url,
+        finalUrl,
+        depth: task.depth,
+        referrer: task.referrer,
+        status: response.status,
+        contentType,
+        bytes: body.byteLength,
+        links,
+        ms: getHub().now() - started,
+      };
+    } catch (error) {
+      page = {
+        ok: false,
+        url: task.url,
+        depth: task.depth,
+        referrer: task.referrer,
+        error,
+        ms: getHub().now() - started,
+      };
+    } finally {
+      timeout.cancel();
+      this.#fetchers.delete(self);
+    }
+    if (!this.#finished) this.#inbox.putNowait({ task, page });
+  };
+}
+
+/**
+ * Crawls the web from `startUrls`: fetches pages concurrently on a pool, follows their links
+ * (same origin by default), never fetches a URL twice, stops after `maxPages`, gives each page
+ * `pageTimeout`, and keeps at most `perOriginLimit` requests on any one origin. Returns a
+ * `Crawl`: iterate it for each page as it finishes (failed pages included, with their error).
+ *
+ * @throws {TypeError|RangeError} for a bad start URL or option.
+ * @example
+ * ```ts
+ * for await (const page of crawl(["http://127.0.0.1:8080/"], { maxPages: 20, perOriginLimit: 4 }))
+ *   console.log(page.ok ? `${page.status} ${page.url} (${page.links.length} links)` : `failed ${page.url}`);
+ * ```
+ */
+export function crawl(startUrls: Iterable<string | URL>, options: CrawlOptions = {}): Crawl {
+  return new Crawl(startUrls, options);
+}

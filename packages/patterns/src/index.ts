@@ -1,0 +1,72 @@
+/**
+ * `@tendril/patterns`: the client, server and dispatch patterns of Eventlet's design-patterns
+ * page, as tested recipes on `@tendril/core` and `@tendril/green-net`.
+ *
+ * @module
+ */
+
+/** Client pattern: the recursive crawler (queue, pool, seen-set, politeness, page budget). */
+export {
+  Crawl,
+  type CrawlOptions,
+  type CrawlStats,
+  crawl,
+  type PageResult,
+  PageTimeoutError,
+} from "./client/crawl.js";
+export { type ExtractLinksOptions, extractLinks } from "./client/extract-links.js";
+/** Client pattern: ordered, memory-bounded concurrent fetching of many URLs. */
+export {
+  type FetchAllOptions,
+  type FetchResult,
+  FetchTimeoutError,
+  fetchAll,
+} from "./client/fetch-all.js";
+/** Client helpers: the pluggable HTTP GET, and size-limited body reading. */
+export { type FetchFunction, greenFetch } from "./client/fetch-function.js";
+export {
+  decodeText,
+  HttpStatusError,
+  type ReadBodyOptions,
+  ResponseTooLargeError,
+  readBody,
+} from "./client/read-body.js";
+/** Dispatch pattern: fan-out on a global pool through a per-request pile, with partial results. */
+export {
+  DeadlineExceededError,
+  type DispatchOptions,
+  defaultDispatchPool,
+  dispatch,
+  FanoutLimitError,
+  type Settled,
+  UpstreamTimeoutError,
+} from "./dispatch/dispatch.js";
+/** Dispatch pattern, worked example: the feed scraper. */
+export {
+  createFeedScraper,
+  type FeedScraperOptions,
+  type FeedTitleResult,
+  type FetchFeedTitleOptions,
+  fetchFeedTitle,
+  RedirectError,
+} from "./dispatch/feed-scraper.js";
+export { type FeedFormat, FeedParseError, parseFeedTitle } from "./dispatch/feed-title.js";
+/** Outbound guard: refuse loopback, private and link-local destinations unless allowed. */
+export {
+  type AddressCategory,
+  assertAddressesAllowed,
+  checkOutbound,
+  classifyAddress,
+  guardLookup,
+  isCategoryAllowed,
+  type OutboundPolicy,
+  OutboundRefusedError,
+} from "./dispatch/outbound-guard.js";
+/** Server pattern: a bounded accept loop with graceful shutdown and one loop per core. */
+export {
+  type ConnectionContext,
+  type ConnectionHandler,
+  type ConnectionServer,
+  type ServeConnectionsOptions,
+  serveConnections,
+} from "./server/serve-connections.js";
