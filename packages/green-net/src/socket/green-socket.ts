@@ -7,13 +7,17 @@
  * next `'data'` event fills directly (no copy, no extra turn). When the buffer reaches its
  * high-water mark (64 KiB by default) the socket is paused, so a handler that reads slowly
  * makes the *peer* wait, never this process buffer without bound; draining it resumes the
- * socket. How it writes: `sendall` writes and, when Node says its buffer is full, waits for
- * `'drain'` — a slow reader on the other side holds the writing thread, not memory.
+ * socket. How it writes: `sendall` resolves once its bytes are in the kernel, as Python's
+ * does — at once when the write went straight through (the usual case for small messages),
+ * else when Node's write callback says the chunk was flushed. A slow reader on the other side
+ * holds the writing thread, not memory; and since nothing `sendall` reported as sent waits in
+ * Node's buffers, `close()` can close at once without losing it.
  *
  * Every method is a green operation: kill and `Timeout` interrupt it. An interrupted read
  * consumes nothing (bytes that arrive later stay buffered for the next read); an interrupted
- * `sendall` has already handed its bytes to the socket, which will send them; an interrupted
- * `close` destroys the socket at once. Only one green thread may read at a time: a second
+ * `sendall` has handed its bytes to Node's socket, which sends them unless the socket is
+ * closed first (as with Python, part of them may have gone out); an interrupted
+ * `close` still closes. Only one green thread may read at a time: a second
  * simultaneous read fails with `ConcurrentRead` instead of stealing part of the stream.
  *
  * @module
@@ -98,9 +102,11 @@ export class GreenSocket {
   #rTimer: TimerHandle | null = null;
 
   #pendingWrite: Uint8Array | string | null = null;
-  #drainWaiters: Array<Waiter<void>> | null = null;
+  // One entry per write still in Node's buffer, in write order: the sendall waiting for it
+  // to reach the kernel, or null. Write callbacks come in the same order and shift it.
+  #writes: Array<Waiter<void> | null> = [];
+  readonly #writeTimers = new Map<Waiter<void>, TimerHandle>();
   #closeWaiters: Array<Waiter<void>> | null = null;
-  #closeTimer: TimerHandle | null = null;
 
   /**
    * Wraps a connected (or connecting) `net.Socket` or `tls.TLSSocket`. Start reading it only
@@ -125,7 +131,6 @@ export class GreenSocket {
     socket.on("end", this.#onEnd);
     socket.on("error", this.#onError);
     socket.on("close", this.#onClose);
-    socket.on("drain", this.#onDrain);
     if (socket.destroyed) {
       this.#ended = true;
       this.#eof = true;
@@ -179,7 +184,7 @@ export class GreenSocket {
 
   /**
    * Sets how long any one operation of this socket may wait (milliseconds), or `null` for no
-   * limit (the default): a `recv`, `recvExactly`, `readLine`, `sendall`, `shutdown` or `close`
+   * limit (the default): a `recv`, `recvExactly`, `readLine`, `sendall` or `shutdown`
    * that waits longer rejects with `SocketTimeout`, and the socket stays usable (a read that
    * timed out consumed nothing). Measured on the hub's clock, so the virtual hub drives it in
    * tests. Unlike Node's `socket.setTimeout`, this is per operation, not an idle timer.
@@ -295,13 +300,14 @@ export class GreenSocket {
   }
 
   /**
-   * Sends all of `data` (bytes, or a string as UTF-8). Resolves once Node's socket has taken
-   * it without exceeding its buffer — if the buffer is full it first waits for `'drain'`, so a
-   * peer that reads slowly slows the sender down instead of growing memory. If interrupted
-   * while waiting, the bytes were already handed to the socket and will still be sent.
+   * Sends all of `data` (bytes, or a string as UTF-8) and resolves once all of it is in the
+   * kernel's send buffer, as Python's `sendall`: at once when the write went straight through,
+   * else when Node has flushed it — so a peer that reads slowly slows the sender down instead
+   * of growing memory. If interrupted while waiting, the bytes stay queued in Node's socket
+   * and are sent unless the socket is closed first.
    *
    * @throws {SocketClosed} after `close()` or `shutdown("write")`.
-   * @throws {SocketTimeout} when the socket's timeout expires while waiting for `'drain'`.
+   * @throws {SocketTimeout} when the socket's timeout expires while waiting for the flush.
    * @throws {Error} the system error of a broken connection (`EPIPE`, `ECONNRESET`, …).
    * @example
    * ```ts
@@ -381,11 +387,10 @@ export class GreenSocket {
   }
 
   /**
-   * Closes the socket. A thread waiting in `recv` or `sendall` on it fails with
-   * `SocketClosed`; buffered input is dropped. Bytes already accepted by `sendall` are flushed
-   * first (then the connection is closed); resolves once the socket is fully closed. Calling
-   * it again is harmless. If interrupted (kill, Timeout, the socket's timeout) while flushing,
-   * the socket is destroyed at once.
+   * Closes the socket at once. A thread waiting in `recv` or `sendall` on it fails with
+   * `SocketClosed`; buffered input is dropped. Everything `sendall` reported as sent is already
+   * in the kernel, which still delivers it (as after Python's `close`). Resolves once Node has
+   * released the socket; calling it again is harmless.
    *
    * @example
    * ```ts
@@ -404,28 +409,16 @@ export class GreenSocket {
         this.#clearReader();
         reader.reject(new SocketClosed(opName(kind)));
       }
-      this.#rejectDrainWaiters(new SocketClosed("sendall"));
-      if (!socket.destroyed) {
-        if (socket.writableLength > 0 && !socket.writableEnded) {
-          // Flush what sendall already accepted, then close.
-          socket.end();
-          socket.once("finish", () => socket.destroy());
-        } else socket.destroy();
-      }
+      this.#rejectWriters(new SocketClosed("sendall"));
+      // Invariant: what sendall reported as sent is in the kernel, which sends it on close;
+      // so closing never waits on the peer, and a socket never outlives close().
+      if (!socket.destroyed) socket.destroy();
     }
     if (this.#ended) return suspend<void>(resolveNow);
-    const promise = suspend<void>((waiter) => {
+    return suspend<void>((waiter) => {
       if (this.#closeWaiters === null) this.#closeWaiters = [];
       this.#closeWaiters.push(waiter);
-      if (this.#timeoutMs !== null && this.#closeTimer === null) {
-        // Flushing may not outlast the socket's timeout: then the socket is destroyed.
-        this.#closeTimer = getHub().schedule(this.#timeoutMs, () => {
-          this.#closeTimer = null;
-          socket.destroy();
-        });
-      }
       return () => {
-        socket.destroy();
         const waiters = this.#closeWaiters;
         if (waiters !== null) {
           const i = waiters.indexOf(waiter);
@@ -433,10 +426,6 @@ export class GreenSocket {
         }
       };
     });
-    // Invariant: even when the calling thread had an interruption pending (so the wait above
-    // never started), the socket does not outlive the call.
-    promise.catch(() => socket.destroy());
-    return promise;
   }
 
   /** `await using sock = await connect(…)` closes it at the end of the scope. */
@@ -481,7 +470,6 @@ export class GreenSocket {
     socket.off("end", this.#onEnd);
     socket.off("error", this.#onError);
     socket.off("close", this.#onClose);
-    socket.off("drain", this.#onDrain);
     socket.pause();
     this.#closed = true;
     this.#ended = true;
@@ -694,16 +682,14 @@ export class GreenSocket {
   readonly #onError = (error: Error): void => {
     if (this.#error === null) this.#error = error;
     if (this.#rWaiter !== null) this.#tryComplete();
-    this.#rejectDrainWaiters(error);
+    this.#rejectWriters(error);
   };
 
   readonly #onClose = (): void => {
     this.#ended = true;
     this.#eof = true;
     if (this.#rWaiter !== null) this.#tryComplete();
-    this.#rejectDrainWaiters(this.#error ?? new SocketClosed("sendall"));
-    this.#closeTimer?.cancel();
-    this.#closeTimer = null;
+    this.#rejectWriters(this.#error ?? new SocketClosed("sendall"));
     const waiters = this.#closeWaiters;
     if (waiters !== null) {
       this.#closeWaiters = null;
@@ -732,45 +718,63 @@ export class GreenSocket {
       waiter.reject(new SocketClosed("sendall"));
       return undefined;
     }
-    if (socket.write(data)) {
+    const writes = this.#writes;
+    const index = writes.length;
+    writes.push(null);
+    socket.write(data, this.#onWritten);
+    // Invariant: write callbacks run on a later tick, never inside write(), so `index` holds.
+    if (socket.writableLength === 0) {
       waiter.resolve();
       return undefined;
     }
-    if (this.#drainWaiters === null) this.#drainWaiters = [];
-    this.#drainWaiters.push(waiter);
+    writes[index] = waiter;
     let timer: TimerHandle | null = null;
     if (this.#timeoutMs !== null) {
       const ms = this.#timeoutMs;
       timer = getHub().schedule(ms, () => {
-        this.#removeDrainWaiter(waiter);
+        this.#forgetWriter(waiter);
         waiter.reject(new SocketTimeout(ms, "sendall"));
       });
     }
+    if (timer !== null) this.#writeTimers.set(waiter, timer);
     return () => {
-      timer?.cancel();
-      this.#removeDrainWaiter(waiter);
+      this.#forgetWriter(waiter);
     };
   };
 
-  #removeDrainWaiter(waiter: Waiter<void>): void {
-    const waiters = this.#drainWaiters;
-    if (waiters === null) return;
-    const i = waiters.indexOf(waiter);
-    if (i >= 0) waiters.splice(i, 1);
+  // Keeps the write's slot (callbacks still come for it) but nobody waits on it any more.
+  #forgetWriter(waiter: Waiter<void>): void {
+    const i = this.#writes.indexOf(waiter);
+    if (i >= 0) this.#writes[i] = null;
+    const timer = this.#writeTimers.get(waiter);
+    if (timer !== undefined) {
+      this.#writeTimers.delete(waiter);
+      timer.cancel();
+    }
   }
 
-  readonly #onDrain = (): void => {
-    const waiters = this.#drainWaiters;
-    if (waiters === null) return;
-    this.#drainWaiters = null;
-    for (const w of waiters) w.resolve();
+  readonly #onWritten = (error?: Error | null): void => {
+    const waiter = this.#writes.shift();
+    if (waiter === undefined || waiter === null) return;
+    const timer = this.#writeTimers.get(waiter);
+    if (timer !== undefined) {
+      this.#writeTimers.delete(waiter);
+      timer.cancel();
+    }
+    if (error) waiter.reject(this.#error ?? error);
+    else waiter.resolve();
   };
 
-  #rejectDrainWaiters(error: Error): void {
-    const waiters = this.#drainWaiters;
-    if (waiters === null) return;
-    this.#drainWaiters = null;
-    for (const w of waiters) w.reject(error);
+  #rejectWriters(error: Error): void {
+    const writes = this.#writes;
+    for (let i = 0; i < writes.length; i++) {
+      const waiter = writes[i];
+      if (waiter) {
+        writes[i] = null;
+        this.#forgetWriter(waiter);
+        waiter.reject(error);
+      }
+    }
   }
 }
 
