@@ -130,7 +130,20 @@ export function parseCli<F extends Record<string, FlagSpec>>(
 }
 
 function fail(spec: ProgramSpec<Record<string, FlagSpec>>, message: string): never {
-  process.stderr.write(`${spec.name}: ${message}\nTry '${spec.name} --help'.\n`);
+  usageError(spec.name, message);
+}
+
+/**
+ * Reports a bad argument the way `parseCli` does, and ends the program with status 2.
+ *
+ * @throws {CliExit} always.
+ * @example
+ * ```ts
+ * if (target === undefined) usageError("port-forwarder", "--target must be HOST:PORT");
+ * ```
+ */
+export function usageError(program: string, message: string): never {
+  process.stderr.write(`${program}: ${message}\nTry '${program} --help'.\n`);
   throw new CliExit(2, message);
 }
 
@@ -289,9 +302,11 @@ export function formatBytes(bytes: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-/** `1234.5` → `1.23 s`, `12.3` → `12 ms`. */
+/** `1234.5` → `1.23 s`, `12.3` → `12 ms`, `0.42` → `0.42 ms`. */
 export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 10) return `${Math.round(ms)} ms`;
+  return `${ms.toFixed(ms >= 1 ? 1 : 2)} ms`;
 }
 
 /** A bar of `width` cells filled to `fraction` (0..1), with eighth-cell resolution. */
@@ -405,4 +420,26 @@ export function table(
       .trimEnd();
   const rule = indent + widths.map((w) => "─".repeat(w)).join("   ");
   return [line(headers.map((h) => bold(h))), dim(rule), ...rows.map(line)].join("\n");
+}
+
+/**
+ * The host and port a TCP listener is bound to (`listener.address()` may also be a Unix
+ * socket path, which these examples never use).
+ *
+ * @throws {TypeError} when the listener is bound to a Unix socket.
+ * @example
+ * ```ts
+ * const { host, port } = tcpAddress(listener.address());
+ * ```
+ */
+export function tcpAddress(address: string | { address: string; port: number }): {
+  host: string;
+  port: number;
+} {
+  if (typeof address === "string") {
+    throw new TypeError(
+      `expected a TCP address, received the Unix socket ${JSON.stringify(address)}`,
+    );
+  }
+  return { host: address.address, port: address.port };
 }

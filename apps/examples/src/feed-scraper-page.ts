@@ -3,9 +3,9 @@
  * Reader-style list. One self-contained HTML document — inline CSS and a few lines of
  * script, no framework, no external request — so it works offline and in a headless browser.
  *
- * The page posts the URLs to the scraper's JSON endpoint and renders what comes back; the
- * form also works without JavaScript, posting to the plain-text endpoint as Eventlet's
- * `feedscraper.py` did.
+ * The page posts the URLs to the scraper (`POST /`, asking for JSON) and renders the results
+ * in input order: the feed's title, its URL and how long it took, or why it failed. The
+ * plain-text answer of Eventlet's `feedscraper.py` is what the same endpoint gives to `curl`.
  *
  * @module
  */
@@ -14,7 +14,7 @@
 export interface PageOptions {
   /** Feed URLs offered by the "sample feeds" button (the embedded internet's, usually). */
   readonly sampleFeeds: readonly string[];
-  /** Where the page posts URLs for JSON results (default `/api/titles`). */
+  /** Where the page posts URLs for JSON results (default `/`). */
   readonly endpoint?: string;
   /** The per-request deadline, shown to the reader, in milliseconds. */
   readonly deadlineMs?: number;
@@ -31,7 +31,7 @@ export interface PageOptions {
 export function renderPage(options: PageOptions): string {
   const config = JSON.stringify({
     samples: options.sampleFeeds,
-    endpoint: options.endpoint ?? "/api/titles",
+    endpoint: options.endpoint ?? "/",
   }).replace(/</g, "\\u003c");
   const deadline =
     options.deadlineMs !== undefined ? ` Each feed gets ${options.deadlineMs / 1000} s.` : "";
@@ -68,9 +68,6 @@ export function renderPage(options: PageOptions): string {
   .title { font-weight:600; overflow-wrap:anywhere; }
   .meta { color:var(--muted); font-size:12px; text-align:right; white-space:nowrap; }
   .source { grid-column:2 / 4; color:var(--muted); font-size:13px; overflow-wrap:anywhere; }
-  .items { grid-column:2 / 4; margin:6px 0 0; padding:0; list-style:none; font-size:14px; }
-  .items li { white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
-  .items li::before { content:"· "; color:var(--muted); }
   .error { color:var(--bad); }
   footer { color:var(--muted); font-size:12px; text-align:center; margin:28px 0; }
 </style>
@@ -81,7 +78,7 @@ export function renderPage(options: PageOptions): string {
   <p>One request, many feeds: each feed is fetched by its own green thread, on a pool shared by every request.${deadline}</p>
 </header>
 <main>
-  <form id="scrape" method="post" action="/">
+  <form id="scrape">
     <label for="feeds">Feed URLs, one per line</label>
     <textarea id="feeds" name="feeds" spellcheck="false" placeholder="http://127.0.0.1:8080/feeds/example.rss"></textarea>
     <div class="actions">
@@ -110,8 +107,11 @@ function el(tag, className, text) {
   return node;
 }
 
+const TIMEOUTS = ["ERR_TENDRIL_DEADLINE", "ERR_TENDRIL_UPSTREAM_TIMEOUT"];
+const timedOut = (result) => !result.ok && TIMEOUTS.includes(result.error && result.error.code);
+
 function render(result) {
-  const state = result.ok ? "ok" : result.timedOut ? "timeout" : "failed";
+  const state = result.ok ? "ok" : timedOut(result) ? "timeout" : "failed";
   const li = el("li", "feed " + state);
   li.dataset.url = result.url;
   let host = result.url;
@@ -122,13 +122,9 @@ function render(result) {
   li.append(el("div", "meta", result.ms !== undefined ? Math.round(result.ms) + " ms" : ""));
   if (result.ok) {
     li.append(el("div", "source", result.url));
-    if (Array.isArray(result.items) && result.items.length > 0) {
-      const items = el("ul", "items");
-      for (const item of result.items.slice(0, 3)) items.append(el("li", "", item.title || item));
-      li.append(items);
-    }
   } else {
-    li.append(el("div", "source error", result.timedOut ? "timed out" : result.error || "failed"));
+    const message = (result.error && result.error.message) || "failed";
+    li.append(el("div", "source error", timedOut(result) ? "timed out: " + message : message));
   }
   return li;
 }
@@ -152,11 +148,11 @@ form.addEventListener("submit", async (event) => {
     const results = data.results;
     list.replaceChildren(...results.map(render));
     const ok = results.filter((r) => r.ok).length;
-    const timedOut = results.filter((r) => !r.ok && r.timedOut).length;
-    const failed = results.length - ok - timedOut;
+    const late = results.filter(timedOut).length;
+    const failed = results.length - ok - late;
     const secs = ((performance.now() - started) / 1000).toFixed(2);
     summary.textContent = ok + " of " + results.length + " feeds" +
-      (failed ? " · " + failed + " failed" : "") + (timedOut ? " · " + timedOut + " timed out" : "") +
+      (failed ? " · " + failed + " failed" : "") + (late ? " · " + late + " timed out" : "") +
       " · " + secs + " s";
   } catch (error) {
     summary.textContent = "Error: " + error.message;
