@@ -89,9 +89,8 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     const p: Participant = { name: `guest-${++guests}`, socket, outbox: new Queue(outboxSize) };
     p.writer = spawn(writer, p);
     try {
-      p.outbox.putNowait(
-        `* welcome, ${p.name}: ${room.size} other(s) here. Type a line to talk.\n`,
-      );
+      const others = room.size === 0 ? "nobody else is here yet" : `${room.size} here with you`;
+      p.outbox.putNowait(`* welcome, ${p.name}: ${others}. Type a line to talk.\n`);
       broadcast(`* ${p.name} joined\n`);
       room.add(p);
       if (logJoins) log(`${p.name} joined from ${socket.remoteAddress}:${socket.remotePort}`);
