@@ -171,7 +171,7 @@ nav .brand { display: block; font-weight: 700; font-size: 1.3em; color: var(--ac
 nav ul { list-style: none; margin: 0; padding: 0; }
 nav li a { display: block; padding: 4px 8px; border-radius: 4px; color: var(--fg); text-decoration: none; }
 nav li.current a { background: #e3efe8; color: var(--accent); font-weight: 600; }
-main { flex: 1; max-width: 860px; padding: 24px 40px 64px; }
+main { flex: 1; min-width: 0; max-width: 980px; padding: 24px 40px 64px; }
 h1, h2, h3 { line-height: 1.25; }
 h2 { margin-top: 2em; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 a { color: var(--accent); }
