@@ -43,3 +43,21 @@ export {
   type BlockingReport,
   type DetectBlockingOptions,
 } from "./debug/detect-blocking.js";
+
+/** Pools: bounded concurrency — spawn on a pool, map over iterables, collect in a pile. */
+export { GreenMap, type IterablesOf, type MapFn } from "./pool/green-map.js";
+export { GreenPile } from "./pool/green-pile.js";
+export { GreenPool } from "./pool/green-pool.js";
+
+/** Queues: FIFO, LIFO and priority queues between green threads, bounded or rendezvous. */
+export { QueueEmpty, QueueFull } from "./queue/errors.js";
+export { LifoQueue } from "./queue/lifo-queue.js";
+export { LightQueue, type QueueWaitOptions } from "./queue/light-queue.js";
+export { type Comparator, PriorityQueue } from "./queue/priority-queue.js";
+export { Queue } from "./queue/queue.js";
+
+/** Synchronisation: one-shot events and FIFO semaphores. */
+export { BoundedSemaphore } from "./sync/bounded-semaphore.js";
+export { CappedSemaphore } from "./sync/capped-semaphore.js";
+export { Event, type EventWaitOptions } from "./sync/event.js";
+export { type AcquireOptions, Semaphore, SemaphoreHold } from "./sync/semaphore.js";

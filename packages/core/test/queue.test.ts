@@ -336,7 +336,13 @@ describe("Queue properties", () => {
                   }
                 } catch (error) {
                   if (op.role === "put") refused.push(id);
-                  if (!(error instanceof QueueFull || error instanceof QueueEmpty || error instanceof GreenThreadExit)) {
+                  if (
+                    !(
+                      error instanceof QueueFull ||
+                      error instanceof QueueEmpty ||
+                      error instanceof GreenThreadExit
+                    )
+                  ) {
                     throw error;
                   }
                 }

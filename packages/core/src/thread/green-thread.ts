@@ -249,6 +249,11 @@ export class GreenThread<R = unknown> {
     this._extras().name = String(value);
   }
 
+  /** @internal True when the thread ended with a result (read `_value`), not an error. */
+  get _ok(): boolean {
+    return (this._flags & OK) !== 0;
+  }
+
   /** True once the thread has finished, failed, or was killed before it started. */
   get dead(): boolean {
     return (this._flags & STATE) === DONE;
@@ -723,9 +728,10 @@ export function finishedThread<R>(
   fn: (...args: never[]) => R | PromiseLike<R>,
   ok: boolean,
   value: unknown,
+  observed = false,
 ): GreenThread<R> {
   const t = new GreenThread<R>(fn, null);
-  t._flags |= STARTED;
+  t._flags |= observed ? STARTED | OBSERVED : STARTED;
   t._finish(ok, value);
   return t;
 }
