@@ -127,9 +127,11 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
       sockets.add(socket);
       await pool.spawnN(async () => {
         try {
+          if (stopping) return; // accepted while shutting down
           await participant(socket);
         } finally {
           sockets.delete(socket);
+          if (stopping) await socket.close();
         }
       });
     }

@@ -95,6 +95,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   async function session(client: GreenSocket): Promise<void> {
     clients.add(client);
     try {
+      if (stopping) return; // accepted while shutting down: close() has already run
       await (options.simple === true ? handleSimple(client) : handle(client));
     } catch (error) {
       if (!stopping) log(`client error: ${(error as Error).message}`);

@@ -73,6 +73,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     const upstream = await connect([options.targetHost, options.targetPort]);
     open.add(upstream);
     try {
+      if (stopping) return;
       const up = spawn(pump, client, upstream);
       const down = spawn(pump, upstream, client);
       const [sent, received] = await Promise.all([up.wait(), down.wait()]);
@@ -102,6 +103,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       open.add(client);
       await pool.spawnN(async () => {
         try {
+          if (stopping) return; // accepted while shutting down
           await relay(client);
         } catch (error) {
           if (!stopping) log(`relay failed: ${(error as Error).message}`);
