@@ -1,4 +1,4 @@
-import { connect as netConnect, type AddressInfo, type Socket } from "node:net";
+import { type AddressInfo, connect as netConnect, type Socket } from "node:net";
 import { sleep, spawn } from "@tendril/core";
 import { connect, ListenerClosed, listen, Unsupported } from "@tendril/green-net";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -67,7 +67,9 @@ describe("listen and accept", () => {
       await sleep(0);
       const clients = await Promise.all([0, 1, 2].map(() => connect(["127.0.0.1", port])));
       const accepted = await Promise.all(acceptors.map((t) => t.wait()));
-      expect(new Set(accepted.map(([, a]) => a.port))).toEqual(new Set(clients.map((c) => c.localPort)));
+      expect(new Set(accepted.map(([, a]) => a.port))).toEqual(
+        new Set(clients.map((c) => c.localPort)),
+      );
       await Promise.all([...clients, ...accepted.map(([s]) => s)].map((s) => s.close()));
     } finally {
       await listener.close();
@@ -131,7 +133,10 @@ describe("listen and accept", () => {
     const listener = await listen(["127.0.0.1", 0]);
     try {
       const { port } = listener.address() as AddressInfo;
-      const emfile = Object.assign(new Error("accept EMFILE"), { code: "EMFILE", syscall: "accept" });
+      const emfile = Object.assign(new Error("accept EMFILE"), {
+        code: "EMFILE",
+        syscall: "accept",
+      });
       listener.server.emit("error", emfile);
       listener.server.emit("error", emfile); // a storm counts once
       await expect(listener.accept()).rejects.toBe(emfile);
@@ -174,10 +179,17 @@ describe("listen and accept", () => {
   });
 
   test("listen accepts reuseAddress and backlog, and checks its arguments", async () => {
-    const listener = await listen({ host: "127.0.0.1", port: 0 }, { reuseAddress: true, backlog: 16 });
+    const listener = await listen(
+      { host: "127.0.0.1", port: 0 },
+      { reuseAddress: true, backlog: 16 },
+    );
     await listener.close();
-    await expect(listen(["127.0.0.1", -1])).rejects.toThrow(/port must be an integer from 0 to 65535, received -1/);
-    await expect(listen(["127.0.0.1", 0], { backlog: 1.5 })).rejects.toThrow(/backlog must be an integer >= 0, received 1.5/);
+    await expect(listen(["127.0.0.1", -1])).rejects.toThrow(
+      /port must be an integer from 0 to 65535, received -1/,
+    );
+    await expect(listen(["127.0.0.1", 0], { backlog: 1.5 })).rejects.toThrow(
+      /backlog must be an integer >= 0, received 1.5/,
+    );
     await expect(listen(null as never)).rejects.toThrow(/received null/);
   });
 });

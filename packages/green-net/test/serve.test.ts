@@ -1,9 +1,9 @@
 import { spawn as spawnProcess } from "node:child_process";
-import { connect as netConnect, type AddressInfo, type Socket } from "node:net";
+import { type AddressInfo, connect as netConnect, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GreenThreadExit, setErrorReporter, sleep, spawn, Timeout } from "@tendril/core";
-import { connect, type GreenSocket, listen, serve, StopServe } from "@tendril/green-net";
+import { connect, type GreenSocket, listen, StopServe, serve } from "@tendril/green-net";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { expectNoLeaks, leakBaseline, text } from "./helpers/net.js";
 
@@ -22,7 +22,9 @@ async function echo(sock: GreenSocket): Promise<void> {
   }
 }
 
-async function collectReports<T>(body: (reports: Array<{ error: unknown; source?: string }>) => Promise<T>) {
+async function collectReports<T>(
+  body: (reports: Array<{ error: unknown; source?: string }>) => Promise<T>,
+) {
   const reports: Array<{ error: unknown; source?: string }> = [];
   const previous = setErrorReporter((error, source) => reports.push({ error, source }));
   try {
@@ -38,7 +40,9 @@ describe("serve", () => {
     const server = spawn(serve, listener, echo, {});
     try {
       const { port } = listener.address() as AddressInfo;
-      const clients = await Promise.all(Array.from({ length: 50 }, () => connect(["127.0.0.1", port])));
+      const clients = await Promise.all(
+        Array.from({ length: 50 }, () => connect(["127.0.0.1", port])),
+      );
       const replies = await Promise.all(
         clients.map(async (c, i) => {
           let got = "";
@@ -120,7 +124,7 @@ describe("serve", () => {
         expect(await good.readLine()).toBe("fine\n");
         await good.close();
         expect(reports).toHaveLength(1);
-        expect((reports[0]?.error as Error).message).toBe("handler failed");
+        expect((reports[0] as { error: Error }).error.message).toBe("handler failed");
         expect(reports[0]?.source).toMatch(/^serve: the handler of 127\.0\.0\.1:\d+$/);
       } finally {
         await listener.close();
@@ -179,7 +183,9 @@ describe("serve", () => {
       }
     });
     try {
-      const clients = await Promise.all([0, 1, 2].map(() => connect(listener.address() as AddressInfo)));
+      const clients = await Promise.all(
+        [0, 1, 2].map(() => connect(listener.address() as AddressInfo)),
+      );
       for (const c of clients) await c.sendall("hi");
       for (const c of clients) expect(text(await c.recvExactly(2))).toBe("hi");
       await server.kill();
@@ -214,7 +220,10 @@ describe("serve", () => {
       try {
         await sleep(0);
         for (const code of ["EMFILE", "ENFILE"]) {
-          listener.server.emit("error", Object.assign(new Error(`accept ${code}`), { code, syscall: "accept" }));
+          listener.server.emit(
+            "error",
+            Object.assign(new Error(`accept ${code}`), { code, syscall: "accept" }),
+          );
           await sleep(1);
         }
         expect(server.dead).toBe(false);
@@ -222,7 +231,10 @@ describe("serve", () => {
         await c.sendall("ok");
         expect(text(await c.recvExactly(2))).toBe("ok");
         await c.close();
-        expect(reports.map((r) => (r.error as NodeJS.ErrnoException).code)).toEqual(["EMFILE", "ENFILE"]);
+        expect(reports.map((r) => (r.error as NodeJS.ErrnoException).code)).toEqual([
+          "EMFILE",
+          "ENFILE",
+        ]);
         expect(reports[0]?.source).toBe("serve: accept (retrying)");
       } finally {
         await listener.close();
@@ -233,7 +245,9 @@ describe("serve", () => {
   test("checks its arguments", async () => {
     const listener = await listen(["127.0.0.1", 0]);
     try {
-      await expect(serve(listener, "echo" as never)).rejects.toThrow(/handler must be a function, received "echo"/);
+      await expect(serve(listener, "echo" as never)).rejects.toThrow(
+        /handler must be a function, received "echo"/,
+      );
       await expect(serve(listener, echo, { concurrency: 0 })).rejects.toThrow(/received 0/);
       await expect(serve({} as never, echo)).rejects.toThrow(TypeError);
     } finally {
@@ -245,10 +259,17 @@ describe("serve", () => {
 describe("serve under real file-descriptor exhaustion", () => {
   test("a server out of file descriptors keeps running and serves again once they free up", async () => {
     const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "echo-server.ts");
-    const child = spawnProcess("bash", ["-c", `ulimit -n 64 && exec "${process.execPath}" --import tsx --conditions source "${fixture}"`], {
-      cwd: join(dirname(fileURLToPath(import.meta.url)), ".."),
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawnProcess(
+      "bash",
+      [
+        "-c",
+        `ulimit -n 64 && exec "${process.execPath}" --import tsx --conditions source "${fixture}"`,
+      ],
+      {
+        cwd: join(dirname(fileURLToPath(import.meta.url)), ".."),
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     const sockets: Socket[] = [];
     try {
       const port = await new Promise<number>((resolve, reject) => {
@@ -280,7 +301,9 @@ describe("serve under real file-descriptor exhaustion", () => {
     } finally {
       for (const s of sockets) s.destroy();
       child.kill();
-      await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(null)));
+      await new Promise((resolve) =>
+        child.exitCode === null ? child.once("exit", resolve) : resolve(null),
+      );
     }
   }, 20_000);
 });

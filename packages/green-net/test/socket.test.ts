@@ -274,7 +274,8 @@ describe("GreenSocket writing and closing", () => {
         a.setTimeout(1000);
         const chunk = new Uint8Array(1 << 20);
         let error: unknown;
-        for (let i = 0; i < 200 && error === undefined; i++) error = await a.sendall(chunk).catch((e: unknown) => e);
+        for (let i = 0; i < 200 && error === undefined; i++)
+          error = await a.sendall(chunk).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(SocketTimeout);
       } finally {
         a.raw.destroy();
@@ -457,13 +458,20 @@ describe("connect", () => {
   test("the timeout option bounds the whole connection, name lookup included", async () => {
     const dns = await startDnsServer({ "slow.test": { A: ["127.0.0.1"], drop: true } });
     try {
-      const resolver = new Resolver({ servers: [dns.address], hostsFile: null, timeout: 200, tries: 1 });
+      const resolver = new Resolver({
+        servers: [dns.address],
+        hostsFile: null,
+        timeout: 200,
+        tries: 1,
+      });
       const error = await connect(["slow.test", 9], { timeout: 50, lookup: resolver.lookup }).catch(
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(SocketTimeout);
       // Let the abandoned query end before the DNS server goes away.
-      await expect(resolver.resolve("slow.test", { family: 4 })).rejects.toMatchObject({ dnsCode: "ETIMEOUT" });
+      await expect(resolver.resolve("slow.test", { family: 4 })).rejects.toMatchObject({
+        dnsCode: "ETIMEOUT",
+      });
     } finally {
       await dns.close();
     }

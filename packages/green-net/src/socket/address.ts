@@ -7,10 +7,11 @@
 
 import { describeValue } from "./errors.js";
 
-/** A TCP address as `[host, port]` or `{ host, port }`, or the path of a Unix socket. */
+/** A TCP address as `[host, port]`, `{ host, port }` or an `AddressInfo`, or the path of a Unix socket. */
 export type SocketAddress =
   | readonly [host: string, port: number]
   | { readonly host?: string; readonly port: number }
+  | { readonly address: string; readonly port: number }
   | { readonly path: string }
   | string;
 
@@ -48,6 +49,9 @@ export function parseAddress(what: string, address: unknown): ParsedAddress {
       return { kind: "unix", path };
     }
     host = (address as { host?: unknown }).host;
+    // An AddressInfo (what `listener.address()` returns) names the host `address`.
+    if (host === undefined && "address" in address)
+      host = (address as { address?: unknown }).address;
     port = (address as { port?: unknown }).port;
   } else {
     throw new TypeError(

@@ -10,6 +10,11 @@
  * idle socket (an fd and about a kilobyte), no buffers and no green thread. `accept()` hands
  * the next queued connection out as a `GreenSocket` and only then starts reading it.
  *
+ * On a TLS listener the handshake starts as a connection arrives (a client's `connect` waits
+ * for it, so waiting for `accept` first would deadlock the common connect-then-accept code):
+ * a queued TLS connection is handshaken and Node buffers up to its own high-water mark of
+ * decrypted input (16 KiB) for it — still bounded, but not "unread".
+ *
  * Accept failures that Node reports on the server (`EMFILE`, `ENFILE`, … with syscall
  * `accept`) are queued in order with the connections, so the `accept()` that meets one throws
  * it — as Python's `accept()` raises `OSError` — and the server keeps listening.
@@ -102,9 +107,10 @@ export class GreenListener {
   /**
    * Waits for the next connection and returns it with the peer's address. Connections are
    * handed out in arrival order; several threads may wait, served first come, first served.
-   * A connection is only read from once accepted. On a TLS listener the handshake runs on the
-   * first read or write (a failed handshake fails that operation), so a slow client cannot
-   * hold up the accept loop.
+   * A plain connection is only read from once accepted. On a TLS listener the handshake runs
+   * in the background as the connection arrives (one whose handshake failed is skipped; one
+   * still handshaking is handed out at once and its first read waits for the handshake), so a
+   * slow client cannot hold up the accept loop.
    *
    * @throws {ListenerClosed} once the listener is closed (also while waiting).
    * @throws {Error} an accept failure Node reported (`EMFILE`, `ENFILE`, …): retry after a pause.
@@ -219,22 +225,26 @@ export class GreenListener {
     return item;
   }
 
-  #wrap(raw: Socket): Accepted {
-    raw.off("error", ignoreError);
+  #wrap(socket: Socket): Accepted {
+    socket.off("error", ignoreError);
     const address: AddressInfo = {
-      address: raw.remoteAddress ?? "",
-      family: raw.remoteFamily ?? "unix",
-      port: raw.remotePort ?? 0,
+      address: socket.remoteAddress ?? "",
+      family: socket.remoteFamily ?? "unix",
+      port: socket.remotePort ?? 0,
     };
-    const tls = this.#init.tls;
-    const socket = tls
-      ? (new TLSSocket(raw, {
-          ...tls.options,
-          isServer: true,
-          secureContext: tls.context,
-        }) as Socket)
-      : raw;
     return [new GreenSocket(socket, { highWaterMark: this.#init.highWaterMark }), address];
+  }
+
+  // On a TLS listener the handshake starts as the connection arrives, so a client's
+  // `connect()` (which waits for the handshake) completes even before anyone accepts.
+  #secure(raw: Socket): Socket {
+    const tls = this.#init.tls;
+    if (tls === undefined) return raw;
+    return new TLSSocket(raw, {
+      ...tls.options,
+      isServer: true,
+      secureContext: tls.context,
+    }) as Socket;
   }
 
   // Hands an item to the first waiter still waiting; returns false if none took it.
@@ -254,10 +264,12 @@ export class GreenListener {
       raw.destroy();
       return;
     }
-    if (this.#waiters.length > 0 && this.#deliver(raw)) return;
-    // A queued connection must not crash the process if its peer resets it.
-    raw.on("error", ignoreError);
-    this.#queue.push(raw);
+    const socket = this.#secure(raw);
+    if (this.#waiters.length > 0 && this.#deliver(socket)) return;
+    // A queued connection must not crash the process if its peer resets it (or, for TLS,
+    // fails its handshake: the socket is then destroyed and accept skips it).
+    socket.on("error", ignoreError);
+    this.#queue.push(socket);
   };
 
   readonly #onError = (error: NodeJS.ErrnoException): void => {

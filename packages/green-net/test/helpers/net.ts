@@ -6,7 +6,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { countThreads, formatThreads } from "@tendril/core";
-import { connect, type GreenSocket, listen, type ListenOptions, type ConnectOptions } from "@tendril/green-net";
+import {
+  type ConnectOptions,
+  connect,
+  type GreenSocket,
+  type ListenOptions,
+  listen,
+} from "@tendril/green-net";
 
 /** A connected TCP pair over 127.0.0.1: [client, server]. */
 export async function tcpPair(
@@ -23,7 +29,14 @@ export async function tcpPair(
   }
 }
 
-const SOCKET_RESOURCES = new Set(["TCPSocketWrap", "TCPServerWrap", "PipeWrap", "PipeServerWrap", "UDPWrap", "TLSWrap"]);
+const SOCKET_RESOURCES = new Set([
+  "TCPSocketWrap",
+  "TCPServerWrap",
+  "PipeWrap",
+  "PipeServerWrap",
+  "UDPWrap",
+  "TLSWrap",
+]);
 
 function socketHandles(): number {
   return process.getActiveResourcesInfo().filter((r) => SOCKET_RESOURCES.has(r)).length;
@@ -67,13 +80,30 @@ export function makeCertificate(): { key: string; cert: string } {
     execFileSync(
       "openssl",
       [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1",
-        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
       ],
       { stdio: "ignore" },
     );
-    return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
+    return {
+      key: readFileSync(join(dir, "key.pem"), "utf8"),
+      cert: readFileSync(join(dir, "cert.pem"), "utf8"),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
