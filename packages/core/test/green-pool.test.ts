@@ -226,6 +226,18 @@ describe("GreenPool", () => {
       await expect(killed.wait()).rejects.toBeInstanceOf(GreenThreadExit);
     }));
 
+  test("killing a pool thread frees its slot for the next spawner", () =>
+    withVirtualHub(async () => {
+      const pool = new GreenPool(1);
+      const t = await pool.spawn(() => sleep(1_000_000));
+      const next = spawn(() => pool.spawn(() => "next"));
+      await sleep(0);
+      await t.kill();
+      const second = await next.wait();
+      expect(await second.wait()).toBe("next");
+      expect(pool.free()).toBe(1);
+    }));
+
   test("await using waits for every thread", () =>
     withVirtualHub(async (hub) => {
       {

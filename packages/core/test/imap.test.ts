@@ -23,6 +23,13 @@ describe("GreenPool.imap", () => {
       expect(out).toEqual(delays);
     }));
 
+  test("an empty iterable is an empty sequence", () =>
+    withVirtualHub(async () => {
+      const pool = new GreenPool(2);
+      expect(await collect(pool.imap((n: number) => n, []))).toEqual([]);
+      expect(await collect(pool.imapUnordered((n: number) => n, []))).toEqual([]);
+    }));
+
   test("zips several iterables like Python's map, stopping at the shortest", () =>
     withVirtualHub(async () => {
       const pool = new GreenPool(2);

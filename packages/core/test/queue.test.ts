@@ -69,6 +69,18 @@ describe("Queue waiting", () => {
       expect(order).toEqual([2, 3]);
     }));
 
+  test("getNowait lets the oldest waiting putter in", () =>
+    withVirtualHub(async () => {
+      const q = new Queue<number>(1);
+      q.putNowait(1);
+      const putter = spawn(() => q.put(2));
+      await sleep(0);
+      expect(q.getNowait()).toBe(1);
+      expect(q.qsize()).toBe(1);
+      await putter.wait();
+      expect(q.getNowait()).toBe(2);
+    }));
+
   test("getters are served FIFO", () =>
     withVirtualHub(async () => {
       const q = new LightQueue<number>();
