@@ -2,7 +2,7 @@ import { spawn as spawnProcess } from "node:child_process";
 import { type AddressInfo, connect as netConnect, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GreenThreadExit, setErrorReporter, sleep, spawn, Timeout } from "@tendril/core";
+import { GreenPool, GreenThreadExit, setErrorReporter, sleep, spawn, Timeout } from "@tendril/core";
 import { connect, type GreenSocket, listen, StopServe, serve } from "@tendril/green-net";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { expectNoLeaks, leakBaseline, text } from "./helpers/net.js";
@@ -104,6 +104,37 @@ describe("serve", () => {
       await listener.close();
       await server.wait();
     }
+  });
+
+  test("runs handlers in a caller's pool, and stops accepting while other work fills it", async () => {
+    const pool = new GreenPool(2);
+    const listener = await listen(["127.0.0.1", 0]);
+    const server = spawn(serve, listener, echo, { pool });
+    let release: () => void = () => {};
+    const blocker = await pool.spawn(() => new Promise<void>((r) => (release = r)));
+    try {
+      const { port } = listener.address() as AddressInfo;
+      const a = await connect(["127.0.0.1", port]);
+      await a.sendall("a\n");
+      expect(await a.readLine()).toBe("a\n");
+      expect(pool.running()).toBe(2);
+      const b = await connect(["127.0.0.1", port]);
+      await b.sendall("b\n");
+      for (let i = 0; i < 10; i++) await sleep(2);
+      expect(listener.pending).toBe(1);
+      release(); // the other work ends: its slot goes to b
+      await blocker.wait();
+      expect(await b.readLine()).toBe("b\n");
+      await a.close();
+      await b.close();
+    } finally {
+      release();
+      await listener.close();
+      await server.wait();
+    }
+    await expect(serve(listener, echo, { pool, concurrency: 3 })).rejects.toThrow(
+      /either concurrency or pool/,
+    );
   });
 
   test("a failing handler is reported and the server goes on (unlike Eventlet, where it stopped serve)", () =>

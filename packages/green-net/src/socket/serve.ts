@@ -14,7 +14,9 @@
  *   waits for them to unwind, and rethrows. So nothing outlives it, and a graceful shutdown
  *   with a deadline is `listener.close()` plus `withTimeout(ms, () => server.wait())`.
  *
- * When `concurrency` handlers run, `serve` stops accepting: new connections wait in the
+ * Handlers run in a `GreenPool` — a new one of `concurrency` threads, or the caller's `pool`
+ * (shared with other work, or inspected with `running()`). When the pool is full, `serve`
+ * stops accepting: new connections wait in the
  * listener's queue unread (see `GreenListener`), not in memory-hungry buffers.
  *
  * @module
@@ -22,11 +24,11 @@
 
 import type { AddressInfo } from "node:net";
 import {
+  GreenPool,
   type GreenThread,
   GreenThreadExit,
   getHub,
   sleep,
-  spawn,
   suspend,
   TendrilError,
   type Waiter,
@@ -59,6 +61,11 @@ export type ServeHandler = (socket: GreenSocket, address: AddressInfo) => unknow
 export interface ServeOptions {
   /** The most handlers running at once. Default 1000. */
   concurrency?: number;
+  /**
+   * Run handlers in this pool instead of a new one of `concurrency` threads (give one or the
+   * other). Accepting stops whenever the pool has no free slot, whoever holds them.
+   */
+  pool?: GreenPool;
 }
 
 const MIN_BACKOFF = 10;
@@ -71,7 +78,8 @@ function describeAddress(address: AddressInfo): string {
 }
 
 /**
- * Serves connections from `listener` with `handler`, at most `concurrency` at a time, until a
+ * Serves connections from `listener` with `handler`, at most `concurrency` (or the pool's
+ * size) at a time, until a
  * handler throws `StopServe` or the listener is closed. A green operation.
  *
  * @throws {TypeError|RangeError} for a handler that is not a function or a bad concurrency.
@@ -102,7 +110,15 @@ export async function serve(
       `serve: listener must be a GreenListener, received ${describeValue(listener)}`,
     );
   }
-  const concurrency = checkInteger("serve: concurrency", options.concurrency ?? 1000, 1);
+  if (options.pool !== undefined && !(options.pool instanceof GreenPool)) {
+    throw new TypeError(`serve: pool must be a GreenPool, received ${describeValue(options.pool)}`);
+  }
+  if (options.pool !== undefined && options.concurrency !== undefined) {
+    throw new TypeError("serve: give either concurrency or pool, not both");
+  }
+  const pool =
+    options.pool ??
+    new GreenPool(checkInteger("serve: concurrency", options.concurrency ?? 1000, 1));
 
   // Each running handler's thread and its socket (closed by serve if the thread never ran).
   const running = new Map<GreenThread<void>, GreenSocket>();
@@ -155,9 +171,10 @@ export async function serve(
   try {
     let backoff = 0;
     while (stop === null) {
-      if (running.size >= concurrency) {
+      if (pool.free() <= 0) {
         // Invariant: while the pool is full nobody calls accept, so connections queue unread.
-        await park();
+        if (options.pool === undefined) await park();
+        else await waitForSlot(pool);
         continue;
       }
       let accepted: Accepted;
@@ -190,7 +207,9 @@ export async function serve(
         await socket.close().catch(() => undefined);
         break;
       }
-      const thread = spawn(runHandler, socket, address);
+      // Invariant: the pool had a free slot before accept; with a private pool it still has
+      // one, so this spawn does not wait (a shared pool may make it wait for one).
+      const thread = await pool.spawn(runHandler, socket, address);
       running.set(thread, socket);
       thread.link(onHandlerEnd);
     }
@@ -210,6 +229,17 @@ export async function serve(
     for (const [, socket] of handlers) socket.raw.destroy();
     throw error;
   }
+}
+
+const noop = (): void => {};
+
+// Waits until some thread of a shared pool ends — ours or anyone's — by queueing for a slot
+// with a thread that ends at once. (A handler's StopServe ends its thread, so it wakes this.)
+async function waitForSlot(pool: GreenPool): Promise<void> {
+  const thread = await pool.spawn(noop);
+  // Spawned inline (serve runs inside this very pool, which is full): do not spin.
+  if (thread.dead) await sleep(10);
+  else await thread.wait();
 }
 
 function isAcceptError(error: unknown): boolean {
