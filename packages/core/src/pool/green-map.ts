@@ -21,7 +21,7 @@
  * @module
  */
 
-import { checkFunction, describeValue } from "../errors.js";
+import { checkFunction, describeValue, GreenThreadExit } from "../errors.js";
 import { Deque } from "../queue/deque.js";
 import {
   currentThread,
@@ -32,6 +32,7 @@ import {
   type ThreadOwner,
   type Waiter,
 } from "../thread/green-thread.js";
+import { isTimeout } from "../timeout/timeout.js";
 import type { GreenPool, SlotRequest } from "./green-pool.js";
 
 /** The function `imap` maps: called with one element of each iterable. */
@@ -463,6 +464,9 @@ export class GreenMap<R> implements AsyncIterableIterator<R>, ThreadOwner {
       value = error;
     }
     this.#window.push(finishedThread(this.#fn as never, ok, value, true));
+    // The call ran in the reader's thread: an interruption is the reader's too. The input
+    // keeps its place (failed with it), and the reader unwinds.
+    if (!ok && (value instanceof GreenThreadExit || isTimeout(value))) throw value;
   }
 
   /** @internal The owner hook: one of the map's calls ended. */
