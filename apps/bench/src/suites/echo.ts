@@ -1,0 +1,162 @@
+/**
+ * `pnpm bench echo`: the seed page's server pattern under load. One common load client (raw
+ * node:net, pinned to CPU 1) opens 1000 connections, each doing 200 ping-pongs of 64 bytes
+ * (100 x 50 with --quick), against echo servers pinned to CPU 0:
+ * - raw `node:net` (`socket.on("data", (d) => socket.write(d))`) — the floor;
+ * - Tendril's `serve` + `GreenSocket`, the handler in the blocking style of the seed page;
+ * - Eventlet's server pattern (`listen`, accept loop, `GreenPool.spawn_n`, `recv(4096)` /
+ *   `sendall`) with Debian's /usr/bin/python3 when it has eventlet.
+ * Reports round trips per second, p50/p99 latency of a round trip and the server's peak RSS;
+ * repeats are interleaved and the median shown.
+ *
+ * Target (issue 4): Tendril >= 0.9x the floor's round trips/s, with p99 within 1.2x.
+ */
+
+import { spawn as spawnProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { benchRoot, hasEventlet, median, printTable, type Row, runChild } from "../harness.js";
+
+interface ServerChild {
+  port: number;
+  /** Stops it (SIGTERM) and returns the peak RSS it printed. */
+  stop(): Promise<number | undefined>;
+}
+
+/** Starts a long-lived server child (dist/children/<file> or python/<file>), pinned to `cpus`. */
+export function startServer(
+  file: string,
+  args: string[],
+  cpus: string,
+  nodeFlags: string[] = [],
+): Promise<ServerChild> {
+  const isPython = file.endsWith(".py");
+  const command = isPython ? "/usr/bin/python3" : process.execPath;
+  const script = isPython
+    ? join(benchRoot, "python", file)
+    : join(benchRoot, "dist", "children", file);
+  let cmd = command;
+  let argv = isPython ? [script, ...args] : [...nodeFlags, script, ...args];
+  if (existsSync("/usr/bin/taskset")) {
+    argv = ["-c", cpus, command, ...argv];
+    cmd = "/usr/bin/taskset";
+  }
+  const child = spawnProcess(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => {
+    out += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${file} did not print its port within 20 s:\n${out}`));
+    }, 20_000);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} exited with ${code} before listening:\n${out}`));
+    };
+    child.once("exit", onExit);
+    const check = () => {
+      const match = /^PORT (\d+)$/m.exec(out);
+      if (!match) return;
+      child.stdout.off("data", check);
+      child.off("exit", onExit);
+      clearTimeout(timer);
+      resolve({
+        port: Number(match[1]),
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) {
+              done(undefined);
+              return;
+            }
+            const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+            child.once("exit", () => {
+              clearTimeout(kill);
+              const rss = /^RSS (\d+)$/m.exec(out);
+              done(rss ? Number(rss[1]) : undefined);
+            });
+            child.kill("SIGTERM");
+          }),
+      });
+    };
+    child.stdout.on("data", check);
+    check();
+  });
+}
+
+export async function run({ quick }: { quick: boolean }): Promise<void> {
+  const connections = quick ? 100 : 1000;
+  const rounds = quick ? 50 : 200;
+  const repeats = quick ? 1 : 3;
+  const contenders: Array<[string, string, string[]]> = [
+    ["raw node:net (floor)", "echo-server.js", ["raw"]],
+    ["Tendril serve + GreenSocket (blocking style)", "echo-server.js", ["tendril"]],
+  ];
+  if (hasEventlet())
+    contenders.push([
+      "Eventlet server pattern (GreenPool.spawn_n, recv/sendall)",
+      "echo_eventlet.py",
+      [],
+    ]);
+
+  const results = contenders.map(() => ({
+    rate: [] as number[],
+    p50: [] as number[],
+    p99: [] as number[],
+    rss: [] as number[],
+  }));
+  for (let r = 0; r < repeats; r++) {
+    for (const [i, [, file, args]] of contenders.entries()) {
+      const server = await startServer(file, args, "0");
+      let m: Record<string, number | string>;
+      try {
+        m = await runChild(
+          "echo-load.js",
+          [String(server.port), String(connections), String(rounds)],
+          {
+            cpus: "1",
+            timeoutMs: 300_000,
+          },
+        );
+      } finally {
+        const rss = await server.stop();
+        if (rss !== undefined) results[i]?.rss.push(rss);
+      }
+      const slot = results[i];
+      if (slot) {
+        slot.rate.push(Number(m.roundTripsPerSec));
+        slot.p50.push(Number(m.p50Ms));
+        slot.p99.push(Number(m.p99Ms));
+      }
+    }
+  }
+  const rows: Row[] = contenders.map(([name], i) => {
+    const s = results[i] as (typeof results)[number];
+    return {
+      name,
+      "round trips/s": median(s.rate),
+      "p50 ms": median(s.p50),
+      "p99 ms": median(s.p99),
+      "server peak RSS MB": s.rss.length > 0 ? median(s.rss) : undefined,
+    };
+  });
+  if (!hasEventlet()) rows.push({ name: "Eventlet (python3-eventlet not installed)" });
+  printTable(
+    `echo: ${connections} connections x ${rounds} ping-pongs of 64 bytes, server on CPU 0, load on CPU 1 (median of ${repeats}) — node ${process.version}`,
+    rows,
+    ["round trips/s", "p50 ms", "p99 ms", "server peak RSS MB"],
+    "round trips/s",
+  );
+  const [floor, tendril, eventlet] = rows;
+  if (floor && tendril) {
+    const rate = (tendril["round trips/s"] as number) / (floor["round trips/s"] as number);
+    const p99 = (tendril["p99 ms"] as number) / (floor["p99 ms"] as number);
+    let line = `Tendril: ${rate.toFixed(2)}x the floor's round trips/s (target >= 0.90x), p99 ${p99.toFixed(2)}x the floor's (target <= 1.20x)`;
+    if (eventlet && typeof eventlet["round trips/s"] === "number") {
+      line += `, ${((tendril["round trips/s"] as number) / eventlet["round trips/s"]).toFixed(2)}x Eventlet's round trips/s`;
+    }
+    console.log(line);
+  }
+}
