@@ -76,6 +76,22 @@ describe("listen and accept", () => {
     }
   });
 
+  test("a killed accept takes no connection with it: the next accept gets it", async () => {
+    const listener = await listen(["127.0.0.1", 0]);
+    try {
+      const waiting = spawn(() => listener.accept());
+      await sleep(0);
+      await waiting.kill();
+      const client = await connect(listener.address() as AddressInfo);
+      const [sock, peer] = await listener.accept();
+      expect(peer.port).toBe(client.localPort);
+      await sock.close();
+      await client.close();
+    } finally {
+      await listener.close();
+    }
+  });
+
   test("async iteration over a listener ends when it is closed", async () => {
     const listener = await listen(["127.0.0.1", 0]);
     const { port } = listener.address() as AddressInfo;

@@ -267,6 +267,41 @@ describe("GreenSocket writing and closing", () => {
     }
   });
 
+  test("kill interrupts a waiting sendall; its bytes are still sent and the socket stays usable", async () => {
+    const [a, b] = await tcpPair();
+    try {
+      const chunk = new Uint8Array(1 << 20).fill(1);
+      const writer = spawn(async () => {
+        for (;;) await a.sendall(chunk);
+      });
+      let last = -1;
+      while (a.raw.bytesWritten !== last) {
+        last = a.raw.bytesWritten;
+        await sleep(10);
+      }
+      await writer.kill();
+      await expect(writer.wait()).rejects.toBeInstanceOf(GreenThreadExit);
+      const queued = a.raw.bytesWritten; // counts what Node still holds, too
+      const reader = spawn(async () => {
+        let received = 0;
+        let tail = "";
+        for await (const piece of b) {
+          received += piece.length;
+          tail = (tail + text(piece.subarray(Math.max(0, piece.length - 3)))).slice(-3);
+        }
+        return [received, tail] as const;
+      });
+      await a.sendall("end");
+      await a.shutdown("write");
+      const [received, tail] = await reader.wait();
+      expect(received).toBe(queued + 3);
+      expect(tail).toBe("end");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   test("setTimeout bounds a sendall that waits for the peer to read", () =>
     withVirtualHub(async () => {
       const [a, b] = await tcpPair();
