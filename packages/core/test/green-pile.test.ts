@@ -110,6 +110,16 @@ describe("GreenPile", () => {
       expect(peak).toBeLessThanOrEqual(3);
     }));
 
+  test("a reader interrupted while waiting leaves the result for the next read", () =>
+    withVirtualHub(async () => {
+      const pile = new GreenPile<string>(2);
+      await pile.spawn(() => sleep(50).then(() => "slow"));
+      const t = new Timeout(10);
+      await expect(pile.next()).rejects.toBe(t);
+      expect(pile.counter).toBe(1);
+      expect(await pile.collect()).toEqual(["slow"]);
+    }));
+
   test("rejects what is neither a pool nor a size", () => {
     expect(() => new GreenPile("x" as never)).toThrow(/received "x"/);
     expect(() => new GreenPile(-1)).toThrow(RangeError);

@@ -238,6 +238,17 @@ describe("GreenPool", () => {
       expect(pool.free()).toBe(1);
     }));
 
+  test("waitall is a green operation: a Timeout interrupts it and the pool is unaffected", () =>
+    withVirtualHub(async () => {
+      const pool = new GreenPool(1);
+      await pool.spawnN(() => sleep(100));
+      const t = new Timeout(10);
+      await expect(pool.waitall()).rejects.toBe(t);
+      expect(pool.running()).toBe(1);
+      await pool.waitall();
+      expect(pool.running()).toBe(0);
+    }));
+
   test("await using waits for every thread", () =>
     withVirtualHub(async (hub) => {
       {

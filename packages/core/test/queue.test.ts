@@ -255,6 +255,17 @@ describe("taskDone and join", () => {
       await q.join(); // at once
     }));
 
+  test("join is a green operation: a Timeout interrupts it and leaves no joiner", () =>
+    withVirtualHub(async () => {
+      const q = new Queue<number>();
+      q.putNowait(1);
+      const t = new Timeout(10);
+      await expect(q.join()).rejects.toBe(t);
+      q.getNowait();
+      q.taskDone();
+      await q.join();
+    }));
+
   test("taskDone throws when called too often", () => {
     const q = new Queue<number>();
     expect(() => q.taskDone()).toThrow(/too many times/);

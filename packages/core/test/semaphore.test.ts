@@ -220,6 +220,18 @@ describe("CappedSemaphore", () => {
       expect(sem.counter).toBe(2);
     }));
 
+  test("a release waiting at the limit is a green operation: kill takes it out of the line", () =>
+    withVirtualHub(async () => {
+      const sem = new CappedSemaphore(1, 1);
+      const releaser = spawn(() => sem.release());
+      await sleep(0);
+      expect(sem.balance).toBe(2);
+      await releaser.kill();
+      expect(sem.balance).toBe(1);
+      expect(await sem.acquire()).toBe(true);
+      expect(sem.counter).toBe(0);
+    }));
+
   test("acquire waits at 0, times out with false, and is FIFO", () =>
     withVirtualHub(async () => {
       const sem = new CappedSemaphore(0, 1);
