@@ -39,7 +39,7 @@ export interface ChatServer {
 }
 
 interface Participant {
-  readonly name: string;
+  name: string;
   readonly socket: GreenSocket;
   readonly outbox: Queue<string>;
   writer?: GreenThread<void>;
@@ -90,15 +90,23 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     p.writer = spawn(writer, p);
     try {
       const others = room.size === 0 ? "nobody else is here yet" : `${room.size} here with you`;
-      p.outbox.putNowait(`* welcome, ${p.name}: ${others}. Type a line to talk.\n`);
+      p.outbox.putNowait(
+        `* welcome, ${p.name}: ${others}. Type a line to talk, /nick NAME to rename.\n`,
+      );
       broadcast(`* ${p.name} joined\n`);
       room.add(p);
       if (logJoins) log(`${p.name} joined from ${socket.remoteAddress}:${socket.remotePort}`);
       for (;;) {
         const line = await socket.readLine();
         if (line === "") break; // they hung up
-        const text = line.trimEnd();
-        if (text !== "") broadcast(`${p.name}: ${text}\n`, p);
+        const text = line.trim();
+        const nick = /^\/nick\s+(\S{1,24})$/.exec(text);
+        if (nick !== null) {
+          broadcast(`* ${p.name} is now ${nick[1]}\n`);
+          p.name = nick[1] as string;
+        } else if (text !== "") {
+          broadcast(`${p.name}: ${text}\n`, p);
+        }
       }
     } catch (error) {
       if (!stopping && logJoins) log(`${p.name}: ${(error as Error).message}`);
@@ -162,7 +170,7 @@ const spec = {
   summary: "a line-based chat room: each line goes to every other participant",
   description: `Each participant is a green thread reading lines, plus a writer thread draining
 their outbox queue; a participant too slow to read is disconnected instead of stalling
-the room. Try it with two terminals running: nc 127.0.0.1 3001`,
+the room. "/nick NAME" renames you. Try it with two terminals running: nc 127.0.0.1 3001`,
   flags: {
     host: {
       type: "string",

@@ -31,7 +31,15 @@ describe("chat-server", () => {
     expect(await alice.nextLine()).toBe("guest-2: hi alice");
     expect(await carol.nextLine()).toBe("guest-2: hi alice");
 
+    carol.send("/nick carol\n");
+    expect(await alice.nextLine()).toBe("* guest-3 is now carol");
+    expect(await carol.nextLine()).toBe("* guest-3 is now carol"); // told too
+    carol.send("hello both\n");
+    expect(await bob.nextLine()).toBe("* guest-3 is now carol");
+    expect(await bob.nextLine()).toBe("carol: hello both");
+
     bob.close();
+    expect(await alice.nextLine()).toBe("carol: hello both");
     expect(await alice.nextLine()).toBe("* guest-2 left");
     expect(await carol.nextLine()).toBe("* guest-2 left");
 

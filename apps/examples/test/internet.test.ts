@@ -2,6 +2,7 @@ import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { startInternet } from "../src/internet/internet.js";
 import { Site } from "../src/internet/site.js";
+import { must } from "./run.js";
 
 describe("the embedded internet", () => {
   it("builds the same site from the same seed, and a different one from another", () => {
@@ -11,7 +12,7 @@ describe("the embedded internet", () => {
     const page = a.pages()[42];
     expect(page).toBeDefined();
     expect(b.pages()[42]).toEqual(page);
-    expect(a.render(page!)).toBe(b.render(b.pages()[42]!));
+    expect(a.render(must(page))).toBe(b.render(must(b.pages()[42])));
     expect(c.pages()[42]?.title === page?.title && c.name === a.name).toBe(false);
   });
 
@@ -19,7 +20,7 @@ describe("the embedded internet", () => {
     const site = new Site({ seed: 1, pages: 2000 });
     const articles = site.pages().slice(1);
     const sizes = articles.map((p) => p.size).sort((x, y) => x - y);
-    const median = sizes[sizes.length >> 1]!;
+    const median = must(sizes[sizes.length >> 1]);
     expect(median).toBeGreaterThan(15_000);
     expect(median).toBeLessThan(40_000);
     const faulty = articles.filter((p) => p.fault !== "none").length;
@@ -40,7 +41,7 @@ describe("the embedded internet", () => {
     const link = /href="(\/wiki\/[^"]+)"/.exec(html)?.[1];
     expect(link).toBeDefined();
 
-    const page = net.site.page(link!)!;
+    const page = must(net.site.page(must(link, "a link")), "the linked page");
     const res = await fetch(net.origin + link);
     expect(res.status).toBe(page.fault === "error" ? 500 : 200);
     if (res.status === 200)
@@ -49,12 +50,12 @@ describe("the embedded internet", () => {
 
     const formats = new Set<string>();
     for (const [i, feed] of net.feeds.entries()) {
-      const r = await fetch(net.feedUrls[i]!, { signal: AbortSignal.timeout(1000) }).catch(
+      const r = await fetch(must(net.feedUrls[i]), { signal: AbortSignal.timeout(1000) }).catch(
         () => null,
       );
       if (feed.fault === "slow") continue;
       expect(r?.status).toBe(feed.fault === "error" ? 500 : 200);
-      const xml = await r!.text();
+      const xml = await must(r).text();
       if (feed.fault === "none") {
         formats.add(feed.format);
         expect(xml).toContain("<title>");
@@ -69,9 +70,9 @@ describe("the embedded internet", () => {
       .flatMap((p) => p.links)
       .find((l) => l.startsWith("/go/"));
     expect(go).toBeDefined();
-    const moved = await fetch(net.origin + go!, { redirect: "manual" });
+    const moved = await fetch(net.origin + must(go), { redirect: "manual" });
     expect(moved.status).toBe(301);
-    expect(net.site.page(moved.headers.get("location")!)).toBeDefined();
+    expect(net.site.page(must(moved.headers.get("location")))).toBeDefined();
     const list = await (await fetch(`${net.origin}/feeds.txt`)).text();
     expect(list.trim().split("\n")).toEqual(net.feedUrls);
   });
@@ -81,7 +82,9 @@ describe("the embedded internet", () => {
     const hanging = net.site.pages().find((p) => p.fault === "hang");
     expect(hanging).toBeDefined();
     const outcome = new Promise<string>((resolve) => {
-      const req = request(net.origin + hanging!.path, (res) => resolve(`status ${res.statusCode}`));
+      const req = request(net.origin + must(hanging).path, (res) =>
+        resolve(`status ${res.statusCode}`),
+      );
       req.on("error", (error) => resolve((error as NodeJS.ErrnoException).code ?? "error"));
       req.end();
     });

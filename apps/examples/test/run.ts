@@ -205,3 +205,10 @@ export async function lineClient(port: number): Promise<LineClient> {
     close: () => socket.destroy(),
   };
 }
+
+/** `value`, or a failed test naming `what` when it is missing. */
+export function must<T>(value: T | null | undefined, what = "a value"): T {
+  if (value === null || value === undefined)
+    throw new Error(`expected ${what}, got ${String(value)}`);
+  return value;
+}

@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { killAll, run } from "./run.js";
+
+afterEach(killAll);
+
+describe("demo", () => {
+  it("tours every pattern with --fast and exits 0 on its own, every server closed", async () => {
+    const { code, stdout, stderr } = await run("demo", ["--fast"], 45_000);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    for (const act of [
+      "1 · An embedded internet",
+      "2 · Client pattern: a crawler",
+      "3 · Server pattern: an echo server under load",
+      "4 · Dispatch pattern: the feed scraper",
+      "5 · A chat room",
+      "6 · A port forwarder",
+      "That was Tendril",
+    ]) {
+      expect(stdout).toContain(act);
+    }
+    expect(stdout).toMatch(/Crawled \d+ pages/);
+    expect(stdout).toMatch(/round trips\s+per second/);
+    expect(stdout).toMatch(/Bread & Butter Engineering/);
+    expect(stdout).toMatch(/bob\s+sees alice: hi bob!/);
+    expect(stdout).toMatch(/echoed hello through the forwarder/);
+  });
+
+  it("prints its help with --help", async () => {
+    const { code, stdout } = await run("demo", ["--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--fast/);
+  });
+});
