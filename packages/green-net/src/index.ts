@@ -21,7 +21,46 @@ export {
   resolve,
   setDefaultResolver,
 } from "./dns/resolver.js";
+/** HTTP client: green urlopen and fetch on undici, limits and typed errors; patch() for fetch users. */
+export type { ConcurrencyLimit } from "./http/concurrency.js";
+export {
+  HttpError,
+  HttpRequestError,
+  HttpTimeout,
+  type HttpTimeoutPhase,
+  ResponseTooLarge,
+  TooManyRedirects,
+} from "./http/errors.js";
+export { GreenDispatcher, type GreenDispatcherOptions } from "./http/green-dispatcher.js";
+export {
+  HttpClient,
+  type HttpClientOptions,
+  type UrlopenBody,
+  type UrlopenInit,
+} from "./http/http-client.js";
+export { HttpResponse } from "./http/http-response.js";
+export { patch, patchedDispatcher, unpatch } from "./http/patch.js";
+export { fetch, getDefaultHttpClient, setDefaultHttpClient, urlopen } from "./http/urlopen.js";
 
+/** HTTP server: a web-standard handler per request, each in its own green thread, on node:http. */
+export {
+  type AccessLogEntry,
+  type AccessLogFormat,
+  type AccessLogSink,
+  formatAccessLog,
+} from "./http-server/access-log.js";
+export { RequestTooLarge } from "./http-server/limits.js";
+export { Response } from "./http-server/response.js";
+export {
+  type CloseOptions,
+  type HttpHandler,
+  type HttpListenerLike,
+  HttpServer,
+  type ServeHttpInfo,
+  type ServeHttpOptions,
+  serveHttp,
+} from "./http-server/serve-http.js";
+export { ServerRequest } from "./http-server/server-request.js";
 /** Sockets: listen, accept, connect, and the blocking-style GreenSocket; serve; TLS. */
 export type { SocketAddress } from "./socket/address.js";
 export { type ConnectOptions, connect } from "./socket/connect.js";

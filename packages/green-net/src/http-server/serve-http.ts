@@ -1,0 +1,850 @@
+/**
+ * `serveHttp`: Tendril's WSGI. A web-standard handler — `(request: Request, info) => Response`
+ * — served on `node:http`, so Node's own parser (llhttp) frames every request: nothing here
+ * parses HTTP by hand. Each request runs in its own green thread, at most `maxConnections` at
+ * once (the rest wait in a bounded FIFO queue; past it they get 503), so a handler is plain
+ * sequential code that may call `urlopen`, sleep, or wait on a queue, and a client that hangs
+ * up kills its thread — and with it every green operation the thread was in, upstream HTTP
+ * requests included.
+ *
+ * Limits: header size (431) and the header/request timeouts (408) are Node's, enforced by a
+ * checker that only runs on a server that really listens (so we always `listen()`, never feed
+ * sockets in by hand); URL length (414) and body size (413, counted while streaming) are ours.
+ * A handler that throws gets a 500 (its stack only with `debug: true`), the error goes to the
+ * hub's error reporter, and the server goes on. `close()` stops accepting, closes idle
+ * keep-alive connections, lets in-flight requests finish (answering them with
+ * `Connection: close`), and after an optional grace period cuts the rest.
+ *
+ * Trade-offs for speed: the request is a lazy `Request` (see `ServerRequest`) and this
+ * package's `Response` is written straight to the socket; the platform's `Response` works
+ * too, at the platform's cost.
+ *
+ * @module
+ */
+
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
+import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
+import {
+  type GreenThread,
+  GreenThreadExit,
+  getHub,
+  green,
+  spawn,
+  suspend,
+  type TimerHandle,
+} from "@tendril/core";
+import {
+  type AccessLogEntry,
+  type AccessLogFormat,
+  type AccessLogSink,
+  accessLogWriter,
+} from "./access-log.js";
+import {
+  DEFAULT_HEADERS_TIMEOUT,
+  DEFAULT_KEEP_ALIVE_TIMEOUT,
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_HEADER_SIZE,
+  DEFAULT_MAX_QUEUED,
+  DEFAULT_MAX_URL_LENGTH,
+  DEFAULT_REQUEST_TIMEOUT,
+  describe,
+  optionInteger,
+  RequestTooLarge,
+} from "./limits.js";
+import { kState, type ResponseState } from "./response.js";
+import { type RequestContext, ServerRequest } from "./server-request.js";
+
+type WebResponse = globalThis.Response;
+type HeadersInit = ConstructorParameters<typeof Headers>[0];
+const PlatformResponse = globalThis.Response;
+const TEXT_PLAIN = "text/plain;charset=UTF-8";
+
+/** What a handler is told besides the request. */
+export interface ServeHttpInfo {
+  /** The client's IP address (`""` when the socket is already gone). */
+  readonly remoteAddress: string;
+  /** The client's port. */
+  readonly remotePort: number;
+  /** The address the request arrived on. */
+  readonly localAddress: string;
+  /** The port the request arrived on. */
+  readonly localPort: number;
+  /** The green thread running this request (`null` only before it starts). */
+  readonly thread: GreenThread<unknown> | null;
+  /** The server. */
+  readonly server: HttpServer;
+}
+
+/** A `serveHttp` handler: a web `Request` in, a web `Response` out. */
+export type HttpHandler = (
+  request: Request,
+  info: ServeHttpInfo,
+) =>
+  | WebResponse
+  | { readonly status: number }
+  | PromiseLike<WebResponse | { readonly status: number }>;
+
+/** Where to serve: a port, `[host, port]`, `{ host, port }`, a Unix socket path, or a server. */
+export type HttpListenerLike =
+  | number
+  | string
+  | readonly [host: string, port: number]
+  | { host?: string; port?: number; path?: string; backlog?: number }
+  | NetServer
+  | { readonly server: NetServer; readonly secure?: boolean; accept(): unknown };
+
+/** Options of `serveHttp`. Times in milliseconds, sizes in bytes. */
+export interface ServeHttpOptions {
+  /** Requests handled at once, each in its own green thread. Default 1000. */
+  maxConnections?: number;
+  /** Requests that may wait for a free slot; past this they get 503. Default 1000. */
+  maxQueued?: number;
+  /** `false` answers every request with `Connection: close`. Default `true`. */
+  keepAlive?: boolean;
+  /** How long an idle keep-alive connection stays open. Default 5000. */
+  keepAliveTimeout?: number;
+  /** How long a client may take to send its headers; then 408. Default 60 000. */
+  headersTimeout?: number;
+  /** How long a client may take to send its whole request; then 408. `0`: no limit. Default 300 000. */
+  requestTimeout?: number;
+  /** The largest request head (request line and headers); past it 431. Default 16 KiB. */
+  maxHeaderSize?: number;
+  /** The longest request target; past it 414. Default 8192 (Eventlet's). */
+  maxUrlLength?: number;
+  /** The largest request body, checked while it streams; past it 413. Default 10 MiB. */
+  maxBodySize?: number;
+  /** Access log: `true` for standard error, a writable, or a function. Default off. */
+  accessLog?: AccessLogSink;
+  /** `"combined"` (default) or `"common"`. */
+  accessLogFormat?: AccessLogFormat;
+  /** Put the stack of a handler's error in the 500 body. Default `false`. */
+  debug?: boolean;
+  /** Told about each handler error (default: the hub's error reporter). */
+  onError?: (error: unknown, request: Request) => void;
+  /** The listen backlog. */
+  backlog?: number;
+}
+
+/** Options of `HttpServer.close`. */
+export interface CloseOptions {
+  /** After this long, cut the connections still open and kill their threads. Default: wait. */
+  graceMs?: number;
+}
+
+const NULL_BODY = new Set([204, 205, 304]);
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
+}
+
+// The internal state slot of the platform's Response (undici), found once. It lets a string or
+// bytes body be written without reading it through a web stream; if the platform changes, the
+// lookup finds nothing and the body is streamed instead.
+let platformStateKey: symbol | null | undefined;
+function platformSource(response: WebResponse): string | Uint8Array | null | undefined {
+  if (platformStateKey === undefined) {
+    platformStateKey =
+      Object.getOwnPropertySymbols(new PlatformResponse("")).find(
+        (s) => s.description === "state",
+      ) ?? null;
+  }
+  if (platformStateKey === null || response.bodyUsed) return undefined;
+  const state = (response as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[
+    platformStateKey
+  ];
+  if (state === undefined || state === null) return undefined;
+  if (state.body === null || state.body === undefined) return null;
+  const source = state.body.source;
+  if (typeof source === "string" || source instanceof Uint8Array) return source;
+  return undefined;
+}
+
+/**
+ * One request: its Node objects, its thread, and what the access log needs. It is also the
+ * `info` the handler receives and the context of its `ServerRequest`.
+ */
+class Exchange implements ServeHttpInfo, RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly owner: HttpServer;
+  readonly maxBodySize: number;
+  readonly started: number;
+  thread: GreenThread<unknown> | null = null;
+  request: ServerRequest | null = null;
+  expectContinue = false;
+  continued = false;
+  closeAfter = false;
+  cancelled = false;
+  bytes = 0;
+
+  constructor(
+    owner: HttpServer,
+    req: IncomingMessage,
+    res: ServerResponse,
+    maxBodySize: number,
+    started: number,
+  ) {
+    this.owner = owner;
+    this.req = req;
+    this.res = res;
+    this.maxBodySize = maxBodySize;
+    this.started = started;
+  }
+
+  get remoteAddress(): string {
+    return this.req.socket.remoteAddress ?? "";
+  }
+  get remotePort(): number {
+    return this.req.socket.remotePort ?? 0;
+  }
+  get localAddress(): string {
+    return this.req.socket.localAddress ?? "";
+  }
+  get localPort(): number {
+    return this.req.socket.localPort ?? 0;
+  }
+  get server(): HttpServer {
+    return this.owner;
+  }
+  get signal(): AbortSignal {
+    return (this.thread as GreenThread<unknown>).signal;
+  }
+
+  origin(): string {
+    const socket = this.req.socket as Socket & { encrypted?: boolean };
+    const scheme = socket.encrypted ? "https" : "http";
+    const host = this.req.headers.host;
+    if (host) return `${scheme}://${host}`;
+    const address = socket.localAddress ?? "localhost";
+    return `${scheme}://${address.includes(":") ? `[${address}]` : address}:${socket.localPort ?? 80}`;
+  }
+
+  bodyWanted(): void {
+    if (this.expectContinue && !this.continued) {
+      this.continued = true;
+      if (!this.res.headersSent) this.res.writeContinue();
+    }
+  }
+
+  bodyTooLarge(): void {
+    this.closeAfter = true;
+  }
+
+  // The response closed: before it finished means the client went away.
+  readonly onClose = (): void => {
+    if (this.res.writableFinished) return;
+    this.cancelled = true;
+    const thread = this.thread;
+    if (thread !== null && !thread.dead) void thread.kill();
+  };
+}
+
+/**
+ * A running HTTP server, returned by `serveHttp`.
+ *
+ * @example
+ * ```ts
+ * await using server = await serveHttp({ host: "127.0.0.1", port: 0 }, () => new Response("hi"));
+ * console.log(server.url); // http://127.0.0.1:40123
+ * ```
+ */
+export class HttpServer {
+  /** The underlying `node:http` server (an escape hatch: prefer the options). */
+  readonly server: Server;
+  readonly #handler: HttpHandler;
+  readonly #maxConnections: number;
+  readonly #maxQueued: number;
+  readonly #maxUrlLength: number;
+  readonly #maxBodySize: number;
+  readonly #keepAlive: boolean;
+  readonly #debug: boolean;
+  readonly #onError: ((error: unknown, request: Request) => void) | null;
+  readonly #log: ((entry: AccessLogEntry) => void) | null;
+  #active = 0;
+  #queue: Exchange[] = [];
+  #queueHead = 0;
+  readonly #running = new Set<Exchange>();
+  #closing: Promise<void> | null = null;
+  #drained: (() => void) | null = null;
+
+  /** @internal Use `serveHttp`. */
+  constructor(server: Server, handler: HttpHandler, options: ServeHttpOptions) {
+    this.server = server;
+    this.#handler = handler;
+    this.#maxConnections = optionInteger(
+      "maxConnections",
+      options.maxConnections,
+      DEFAULT_MAX_CONNECTIONS,
+      1,
+    );
+    this.#maxQueued = optionInteger("maxQueued", options.maxQueued, DEFAULT_MAX_QUEUED);
+    this.#maxUrlLength = optionInteger(
+      "maxUrlLength",
+      options.maxUrlLength,
+      DEFAULT_MAX_URL_LENGTH,
+      1,
+    );
+    this.#maxBodySize = optionInteger("maxBodySize", options.maxBodySize, DEFAULT_MAX_BODY_SIZE);
+    this.#keepAlive = options.keepAlive ?? true;
+    this.#debug = options.debug ?? false;
+    this.#onError = options.onError ?? null;
+    this.#log = accessLogWriter(options.accessLog, options.accessLogFormat ?? "combined");
+    server.on("request", this.#onRequest);
+    server.on("checkContinue", this.#onCheckContinue);
+    server.on("clientError", this.#onClientError);
+  }
+
+  /** The address the server listens on (as `net.Server.address()`). */
+  address(): AddressInfo | string | null {
+    return this.server.address();
+  }
+
+  /** `http://host:port` of the listening address (`http+unix://…` for a Unix socket). */
+  get url(): string {
+    const address = this.server.address();
+    if (address === null) return "";
+    if (typeof address === "string") return `http+unix://${encodeURIComponent(address)}`;
+    let host = address.address;
+    if (host === "::" || host === "0.0.0.0")
+      host = address.family === "IPv6" ? "[::1]" : "127.0.0.1";
+    else if (host.includes(":")) host = `[${host}]`;
+    return `http://${host}:${address.port}`;
+  }
+
+  /** Requests being handled now. */
+  running(): number {
+    return this.#active;
+  }
+
+  /** Requests waiting for a free slot. */
+  waiting(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
+  /**
+   * Stops accepting connections, closes idle keep-alive connections, and resolves once the
+   * requests in flight have finished and every connection is closed. With `graceMs`, the
+   * connections still open after that long are cut and their threads killed. Calling it again
+   * returns the same promise.
+   *
+   * @example
+   * ```ts
+   * process.on("SIGTERM", () => void server.close({ graceMs: 10_000 }));
+   * ```
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    const graceMs = options.graceMs;
+    if (graceMs !== undefined && (typeof graceMs !== "number" || !(graceMs >= 0))) {
+      throw new RangeError(
+        `HttpServer.close: graceMs must be a number >= 0, received ${describe(graceMs)}`,
+      );
+    }
+    const server = this.server;
+    const closed = new Promise<void>((resolve) => {
+      if (!server.listening) resolve();
+      else server.close(() => resolve());
+    });
+    server.closeIdleConnections();
+    const drained = new Promise<void>((resolve) => {
+      if (this.#active === 0 && this.waiting() === 0) resolve();
+      else this.#drained = resolve;
+    });
+    let timer: TimerHandle | null = null;
+    if (graceMs !== undefined) {
+      timer = getHub().schedule(graceMs, () => {
+        server.closeAllConnections();
+        for (const ex of this.#running) {
+          if (ex.thread !== null && !ex.thread.dead) void ex.thread.kill();
+        }
+      });
+    }
+    this.#closing = Promise.all([closed, drained]).then(() => {
+      timer?.cancel();
+    });
+    return this.#closing;
+  }
+
+  /** `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#admit(req, res, false);
+  };
+
+  readonly #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#admit(req, res, true);
+  };
+
+  #admit(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
+    const log = this.#log;
+    const ex = new Exchange(this, req, res, this.#maxBodySize, log === null ? 0 : getHub().now());
+    if (log !== null) res.once("finish", () => log(this.#entry(ex, res.statusCode)));
+    if ((req.url as string).length > this.#maxUrlLength) {
+      this.#reject(ex, 414, `request target longer than ${this.#maxUrlLength} characters`);
+      return;
+    }
+    const length = req.headers["content-length"];
+    if (length !== undefined && Number(length) > this.#maxBodySize) {
+      this.#reject(
+        ex,
+        413,
+        `request body of ${length} bytes exceeds the limit of ${this.#maxBodySize}`,
+      );
+      return;
+    }
+    ex.expectContinue = expectContinue;
+    res.once("close", ex.onClose);
+    if (this.#active < this.#maxConnections) {
+      this.#start(ex);
+    } else if (this.waiting() < this.#maxQueued && this.#closing === null) {
+      this.#queue.push(ex);
+    } else {
+      res.off("close", ex.onClose);
+      this.#reject(ex, 503, "server busy", [["retry-after", "1"]]);
+    }
+  }
+
+  #start(ex: Exchange): void {
+    this.#active++;
+    this.#running.add(ex);
+    ex.thread = spawn(runExchange, this, ex);
+  }
+
+  /** @internal A request's thread ended: free its slot and start the next waiting one. */
+  _release(ex: Exchange): void {
+    this.#active--;
+    this.#running.delete(ex);
+    const queue = this.#queue;
+    while (this.#active < this.#maxConnections && this.#queueHead < queue.length) {
+      const next = queue[this.#queueHead] as Exchange;
+      queue[this.#queueHead++] = undefined as unknown as Exchange;
+      if (!next.cancelled) this.#start(next);
+    }
+    if (this.#queueHead === queue.length) {
+      if (queue.length > 0) {
+        this.#queue = [];
+        this.#queueHead = 0;
+      }
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > queue.length) {
+      // Invariant: the live part of the queue is queue[queueHead..]; compact it now and then.
+      this.#queue = queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+    if (this.#active === 0 && this.#drained !== null && this.waiting() === 0) {
+      const drained = this.#drained;
+      this.#drained = null;
+      drained();
+    }
+  }
+
+  /** @internal */
+  _handle(ex: Exchange): WebResponse | { readonly status: number } | PromiseLike<unknown> {
+    const request = new ServerRequest(ex.req, ex);
+    ex.request = request;
+    return this.#handler(request as unknown as Request, ex);
+  }
+
+  /** @internal Extra response headers: `Connection: close` when the connection must end. */
+  _mustClose(ex: Exchange): boolean {
+    return (
+      ex.closeAfter ||
+      !this.#keepAlive ||
+      this.#closing !== null ||
+      (ex.expectContinue && !ex.continued)
+    );
+  }
+
+  /** @internal A handler failed (or returned something that is not a Response). */
+  _failed(ex: Exchange, error: unknown): void {
+    const res = ex.res;
+    if (error instanceof GreenThreadExit && ex.cancelled) return; // the client went away
+    if (error instanceof RequestTooLarge) {
+      if (!res.headersSent && !res.destroyed) this.#reject(ex, 413, error.message);
+      else res.destroy();
+      return;
+    }
+    try {
+      if (this.#onError !== null) this.#onError(error, ex.request as unknown as Request);
+      else getHub().reportError(error, `serveHttp handler for ${ex.req.method} ${ex.req.url}`);
+    } catch (reportError) {
+      getHub().reportError(reportError, "serveHttp onError");
+    }
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    const body =
+      this.#debug && error instanceof Error
+        ? `Internal Server Error\n\n${error.stack ?? String(error)}\n`
+        : "Internal Server Error\n";
+    writeSimple(ex, 500, body, []);
+  }
+
+  #reject(ex: Exchange, status: number, message: string, extra: string[][] = []): void {
+    ex.closeAfter = true;
+    writeSimple(ex, status, `${STATUS_CODES[status] ?? "Error"}: ${message}\n`, extra);
+  }
+
+  #entry(ex: Exchange, status: number): AccessLogEntry {
+    const req = ex.req;
+    const ua = req.headers["user-agent"];
+    const referer = req.headers.referer;
+    return {
+      remoteAddress: req.socket.remoteAddress ?? "-",
+      time: new Date(),
+      requestLine: `${req.method} ${req.url} HTTP/${req.httpVersion}`,
+      status,
+      bytes: ex.bytes,
+      referer,
+      userAgent: ua,
+      durationMs: getHub().now() - ex.started,
+    };
+  }
+
+  readonly #onClientError = (error: Error & { code?: string }, socket: Socket): void => {
+    const code = error.code;
+    const status =
+      code === "HPE_HEADER_OVERFLOW" ? 431 : code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (code !== "ECONNRESET" && socket.writable && !pending?.headersSent) {
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+      this.#log?.({
+        remoteAddress: socket.remoteAddress ?? "-",
+        time: new Date(),
+        requestLine: "-",
+        status,
+        bytes: 0,
+        referer: undefined,
+        userAgent: undefined,
+        durationMs: 0,
+      });
+    }
+    socket.destroySoon();
+  };
+}
+
+/** Writes a small text response (errors, rejections). */
+function writeSimple(ex: Exchange, status: number, body: string, extra: string[][]): void {
+  const res = ex.res;
+  if (res.headersSent || res.destroyed) return;
+  const headers: string[] = [
+    "content-type",
+    "text/plain; charset=utf-8",
+    "content-length",
+    String(Buffer.byteLength(body)),
+  ];
+  for (const [name, value] of extra) headers.push(name as string, value as string);
+  if (ex.owner._mustClose(ex) || status >= 400) headers.push("connection", "close");
+  ex.bytes = Buffer.byteLength(body);
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+async function runExchange(server: HttpServer, ex: Exchange): Promise<void> {
+  try {
+    let result: unknown = server._handle(ex);
+    if (isThenable(result)) result = await result;
+    const written = writeResponse(server, ex, result);
+    if (written !== undefined) await written;
+  } catch (error) {
+    server._failed(ex, error);
+  } finally {
+    server._release(ex);
+  }
+}
+
+/** Appends a HeadersInit as flat name/value pairs; returns [hasContentType, hasContentLength]. */
+function flattenHeaders(init: HeadersInit | Headers | undefined, out: string[]): number {
+  let flags = 0;
+  if (init === undefined || init === null) return flags;
+  const add = (name: string, value: string): void => {
+    const lower = name.length === 12 || name.length === 14 ? name.toLowerCase() : "";
+    if (lower === "content-type") flags |= 1;
+    else if (lower === "content-length") flags |= 2;
+    out.push(name, value);
+  };
+  if (init instanceof Headers) {
+    for (const [name, value] of init) add(name, value);
+  } else if (Array.isArray(init)) {
+    for (const pair of init as string[][]) add(pair[0] as string, pair[1] as string);
+  } else if (typeof (init as unknown as Iterable<unknown>)[Symbol.iterator] === "function") {
+    for (const pair of init as unknown as Iterable<[string, string]>) add(pair[0], pair[1]);
+  } else {
+    const record = init as Record<string, string | readonly string[]>;
+    for (const name in record) {
+      const value = record[name];
+      if (typeof value === "string") add(name, value);
+      else if (Array.isArray(value)) for (const v of value) add(name, String(v));
+      else if (value !== undefined) add(name, String(value));
+    }
+  }
+  return flags;
+}
+
+/** Writes the handler's response. Returns a promise only when the body streams. */
+function writeResponse(
+  server: HttpServer,
+  ex: Exchange,
+  response: unknown,
+): Promise<void> | undefined {
+  const res = ex.res;
+  if (res.destroyed) return undefined;
+  let status: number;
+  let statusText: string;
+  let source: string | Uint8Array | ReadableStream<Uint8Array> | null | undefined;
+  const headers: string[] = [];
+  let flags: number;
+  const state =
+    typeof response === "object" && response !== null
+      ? (response as { [kState]?: ResponseState })[kState]
+      : undefined;
+  if (state !== undefined && state.real === null) {
+    status = state.status;
+    statusText = state.statusText;
+    flags = flattenHeaders(state.headers ?? state.init, headers);
+    if (state.used || (state.source instanceof ReadableStream && state.source.locked)) {
+      throw new TypeError("serveHttp: the handler returned a Response whose body was already read");
+    }
+    state.used = true;
+    source = state.source;
+    if (typeof source === "string" && state.headers === null && (flags & 1) === 0) {
+      headers.push("content-type", TEXT_PLAIN);
+    }
+  } else {
+    const platform = state !== undefined ? (state.real as WebResponse) : response;
+    if (!(platform instanceof PlatformResponse)) {
+      throw new TypeError(
+        `serveHttp: the handler must return a Response, received ${describe(response)}`,
+      );
+    }
+    status = platform.status;
+    statusText = platform.statusText;
+    flags = flattenHeaders(platform.headers, headers);
+    source = platformSource(platform);
+    if (source === undefined) source = platform.body as ReadableStream<Uint8Array> | null;
+  }
+  if (server._mustClose(ex)) headers.push("connection", "close");
+  if (source === null || NULL_BODY.has(status)) {
+    if ((flags & 2) === 0 && !NULL_BODY.has(status)) headers.push("content-length", "0");
+    res.writeHead(status, statusText || undefined, headers);
+    res.end();
+    return undefined;
+  }
+  if (typeof source === "string" || source instanceof Uint8Array) {
+    const length = typeof source === "string" ? Buffer.byteLength(source) : source.byteLength;
+    if ((flags & 2) === 0) headers.push("content-length", String(length));
+    ex.bytes = length;
+    res.writeHead(status, statusText || undefined, headers);
+    res.end(source);
+    return undefined;
+  }
+  res.writeHead(status, statusText || undefined, headers);
+  return pump(ex, source);
+}
+
+/** Streams a web body to the socket with backpressure; each wait is a green operation. */
+async function pump(ex: Exchange, stream: ReadableStream<Uint8Array>): Promise<void> {
+  const res = ex.res;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await green(reader.read());
+      if (done) break;
+      if (res.destroyed) break;
+      ex.bytes += value.byteLength;
+      if (!res.write(value)) await drain(res);
+    }
+    if (!res.destroyed) res.end();
+  } catch (error) {
+    reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function drain(res: ServerResponse): Promise<void> {
+  return suspend<void>((waiter) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      waiter.resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+    return () => {
+      res.off("drain", done);
+      res.off("close", done);
+    };
+  });
+}
+
+function isGreenListener(
+  value: unknown,
+): value is { readonly server: NetServer; readonly secure?: boolean; accept(): unknown } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !(value instanceof NetServer) &&
+    typeof (value as { accept?: unknown }).accept === "function" &&
+    (value as { server?: unknown }).server instanceof NetServer
+  );
+}
+
+function isNetServer(value: unknown): value is NetServer {
+  return value instanceof NetServer;
+}
+
+/**
+ * Serves HTTP on `listener` with a web-standard `handler`, each request in its own green
+ * thread. Resolves once the server listens.
+ *
+ * `listener` is a port (all interfaces), `[host, port]`, `{ host, port }`, a Unix socket path
+ * (`{ path }` or a string), a `net.Server`/`http.Server`, or a `GreenListener` from `listen()`
+ * — a listening one is taken over: its new connections come here from then on (a TLS
+ * listener is refused: serve HTTPS from an `https.Server`).
+ *
+ * Requests beyond `maxConnections` wait in FIFO order, up to `maxQueued`; past that they get
+ * `503` with `Retry-After: 1`, and a waiting client that hangs up leaves the queue. A waiting
+ * request whose body does not arrive in `requestTimeout` gets Node's 408.
+ *
+ * @throws {TypeError|RangeError} for an invalid listener or option (naming the value).
+ * @example
+ * ```ts
+ * import { GreenPile } from "@tendril/core";
+ * import { Response, serveHttp, urlopen } from "@tendril/green-net";
+ * const server = await serveHttp({ host: "127.0.0.1", port: 8080 }, async (request) => {
+ *   const pile = new GreenPile<string>(10);
+ *   for (const url of (await request.text()).split("\n").filter(Boolean))
+ *     await pile.spawn(async (u: string) => (await urlopen(u)).text(), url);
+ *   return new Response((await pile.collect()).join("\n"));
+ * });
+ * ```
+ */
+export async function serveHttp(
+  listener: HttpListenerLike,
+  handler: HttpHandler,
+  options: ServeHttpOptions = {},
+): Promise<HttpServer> {
+  if (typeof handler !== "function") {
+    throw new TypeError(`serveHttp: handler must be a function, received ${describe(handler)}`);
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`serveHttp: options must be an object, received ${describe(options)}`);
+  }
+  const headersTimeout = optionInteger(
+    "headersTimeout",
+    options.headersTimeout,
+    DEFAULT_HEADERS_TIMEOUT,
+    1,
+  );
+  const requestTimeout = optionInteger(
+    "requestTimeout",
+    options.requestTimeout,
+    DEFAULT_REQUEST_TIMEOUT,
+  );
+  const keepAliveTimeout = optionInteger(
+    "keepAliveTimeout",
+    options.keepAliveTimeout,
+    DEFAULT_KEEP_ALIVE_TIMEOUT,
+    1,
+  );
+  const maxHeaderSize = optionInteger(
+    "maxHeaderSize",
+    options.maxHeaderSize,
+    DEFAULT_MAX_HEADER_SIZE,
+    1,
+  );
+  // Node checks the header and request deadlines on an interval (30 s by default), so a
+  // 1-second headersTimeout would really be up to 31 s: check at a quarter of the tightest.
+  const tightest = Math.min(headersTimeout, requestTimeout === 0 ? headersTimeout : requestTimeout);
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(25, Math.floor(tightest / 4)));
+
+  let server: Server;
+  let takeOver: NetServer | null = null;
+  if (isGreenListener(listener)) {
+    if (listener.secure) {
+      throw new TypeError("serveHttp: a TLS GreenListener cannot be served as plain HTTP");
+    }
+    listener = listener.server;
+  }
+  if (
+    listener instanceof NetServer &&
+    "setTimeout" in listener &&
+    "closeIdleConnections" in listener
+  ) {
+    server = listener as Server; // an http.Server: configure it in place
+    server.headersTimeout = headersTimeout;
+    server.requestTimeout = requestTimeout;
+    server.keepAliveTimeout = keepAliveTimeout;
+    (server as Server & { maxHeaderSize?: number }).maxHeaderSize = maxHeaderSize;
+  } else {
+    server = createServer({
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout,
+      maxHeaderSize,
+      connectionsCheckingInterval,
+    } as Parameters<typeof createServer>[0]);
+    if (isNetServer(listener)) takeOver = listener;
+  }
+  const httpServer = new HttpServer(server, handler, options);
+  if (server.listening) return httpServer;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => {
+      server.off("listening", onListening);
+      reject(error);
+    };
+    const onListening = (): void => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    const backlog = options.backlog;
+    if (takeOver !== null) {
+      if (!takeOver.listening) {
+        reject(new TypeError("serveHttp: a net.Server listener must already be listening"));
+        return;
+      }
+      server.listen(takeOver, backlog);
+    } else if (listener === server) {
+      // An http.Server that is not listening yet: wait for its owner to call listen().
+    } else if (typeof listener === "number") {
+      server.listen({ port: listener, backlog });
+    } else if (typeof listener === "string") {
+      server.listen({ path: listener, backlog });
+    } else if (Array.isArray(listener)) {
+      const [host, port] = listener as readonly [string, number];
+      server.listen({ host, port, backlog });
+    } else if (typeof listener === "object" && listener !== null) {
+      const l = listener as { host?: string; port?: number; path?: string; backlog?: number };
+      if (l.path !== undefined) server.listen({ path: l.path, backlog: l.backlog ?? backlog });
+      else server.listen({ host: l.host, port: l.port ?? 0, backlog: l.backlog ?? backlog });
+    } else {
+      reject(
+        new TypeError(
+          `serveHttp: listener must be a port, [host, port], { host, port }, a path or a server, received ${describe(listener)}`,
+        ),
+      );
+    }
+  });
+  return httpServer;
+}
