@@ -131,48 +131,29 @@ export async function crawlByHand(start: string, options: CrawlByHandOptions): P
   async function fetchPage(url: string): Promise<void> {
     const began = performance.now();
     try {
-      const [status, bytes, links] = await withTimeout(timeoutMs, async () => {
+      const page = await withTimeout(timeoutMs, async () => {
         const response = await urlopen(url);
         if (!response.ok) {
           await response.cancel(); // we will not read it: give the connection back
           throw new HttpStatusError(response.status, url);
         }
         const body = await response.bytes();
-        const html = decodeText(body, response.headers.get("content-type"));
-        return [response.status, body.length, extractLinks(html, url)] as const;
+        return { status: response.status, body, type: response.headers.get("content-type") };
       });
+      const links = extractLinks(decodeText(page.body, page.type), url);
+      let skipped = 0;
       for (const link of links) {
-        if (new URL(link).origin !== site || seen.has(link) || seen.size >= maxPages) {
-          totals.skipped++;
+        if (seen.has(link)) continue; // found before
+        if (new URL(link).origin !== site || seen.size >= maxPages) {
+          skipped++; // another site, or over the page budget
           continue;
         }
         seen.add(link);
         frontier.putNowait(link);
       }
-      totals.fetched++;
-      totals.bytes += bytes;
-      onPage(
-        {
-          ok: true,
-          url,
-          finalUrl: url,
-          depth: 0,
-          referrer: null,
-          status,
-          contentType: "text/html",
-          bytes,
-          links,
-          ms: performance.now() - began,
-        },
-        stats(),
-      );
-    } catch (caught) {
-      const error = isTimeout(caught) ? new PageTimeoutError(timeoutMs) : caught;
-      totals.failed++;
-      onPage(
-        { ok: false, url, depth: 0, referrer: null, error, ms: performance.now() - began },
-        stats(),
-      );
+      succeeded(url, page.status, page.body.length, links, skipped, began);
+    } catch (error) {
+      failed(url, error, began);
     } finally {
       frontier.taskDone(); // this URL is done; join() resolves once every URL is
     }
@@ -190,6 +171,44 @@ export async function crawlByHand(start: string, options: CrawlByHandOptions): P
     await pool.waitall();
   }
   // #endregion crawl
+
+  function succeeded(
+    url: string,
+    status: number,
+    bytes: number,
+    links: string[],
+    skipped: number,
+    began: number,
+  ) {
+    totals.fetched++;
+    totals.bytes += bytes;
+    totals.skipped += skipped;
+    const ms = performance.now() - began;
+    onPage(
+      {
+        ok: true,
+        url,
+        finalUrl: url,
+        depth: 0,
+        referrer: null,
+        status,
+        contentType: "text/html",
+        bytes,
+        links,
+        ms,
+      },
+      stats(),
+    );
+  }
+
+  function failed(url: string, caught: unknown, began: number) {
+    totals.failed++;
+    const error = isTimeout(caught) ? new PageTimeoutError(timeoutMs) : caught;
+    onPage(
+      { ok: false, url, depth: 0, referrer: null, error, ms: performance.now() - began },
+      stats(),
+    );
+  }
 
   function stats(): CrawlStats {
     return {

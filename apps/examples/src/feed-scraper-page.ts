@@ -34,7 +34,9 @@ export function renderPage(options: PageOptions): string {
     endpoint: options.endpoint ?? "/",
   }).replace(/</g, "\\u003c");
   const deadline =
-    options.deadlineMs !== undefined ? ` Each feed gets ${options.deadlineMs / 1000} s.` : "";
+    options.deadlineMs !== undefined
+      ? ` Every answer comes within ${options.deadlineMs / 1000} s, with the feeds that made it.`
+      : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -69,6 +71,7 @@ export function renderPage(options: PageOptions): string {
   .meta { color:var(--muted); font-size:12px; text-align:right; white-space:nowrap; }
   .source { grid-column:2 / 4; color:var(--muted); font-size:13px; overflow-wrap:anywhere; }
   .error { color:var(--bad); }
+  .feed.timeout .error { color:var(--warn); }
   footer { color:var(--muted); font-size:12px; text-align:center; margin:28px 0; }
 </style>
 </head>
@@ -114,17 +117,18 @@ function render(result) {
   const state = result.ok ? "ok" : timedOut(result) ? "timeout" : "failed";
   const li = el("li", "feed " + state);
   li.dataset.url = result.url;
-  let host = result.url;
-  try { host = new URL(result.url).host; } catch {}
-  const name = result.ok ? result.title || "(untitled feed)" : result.url;
-  li.append(el("div", "avatar", (result.ok ? name : host).trim().charAt(0).toUpperCase() || "?"));
+  // A failed feed has no title: name it by the last part of its URL.
+  const file = result.url.split("/").filter(Boolean).pop() || result.url;
+  const name = result.ok ? result.title || "(untitled feed)" : file;
+  const badge = state === "ok" ? name.trim().charAt(0).toUpperCase() || "?" : state === "timeout" ? "…" : "!";
+  li.append(el("div", "avatar", badge));
   li.append(el("div", "title", name));
   li.append(el("div", "meta", result.ms !== undefined ? Math.round(result.ms) + " ms" : ""));
   if (result.ok) {
     li.append(el("div", "source", result.url));
   } else {
-    const message = (result.error && result.error.message) || "failed";
-    li.append(el("div", "source error", timedOut(result) ? "timed out: " + message : message));
+    const message = ((result.error && result.error.message) || "failed").replace(result.url, "").trim();
+    li.append(el("div", "source error", (state === "timeout" ? "Timed out: " : "Failed: ") + message));
   }
   return li;
 }
