@@ -125,9 +125,13 @@ try {
   run(pnpm[0], [...pnpm.slice(1), ...filters, "run", "build"], { cwd: root });
   const tarballs = join(work, "tarballs");
   mkdirSync(tarballs);
-  run(pnpm[0], [...pnpm.slice(1), "-r", ...filters, "pack", "--pack-destination", tarballs], {
-    cwd: root,
-  });
+  const packed = run(
+    pnpm[0],
+    [...pnpm.slice(1), "-r", ...filters, "pack", "--pack-destination", tarballs],
+    { cwd: root, capture: true },
+  );
+  for (const line of packed.split("\n"))
+    if (line.endsWith(".tgz")) console.log(`packed ${line.trim()}`);
   const files = readdirSync(tarballs);
   const tarballOf = new Map();
   for (const p of PACKAGES) {
