@@ -13,7 +13,10 @@
  * holds the writing thread, not memory; and since nothing `sendall` reported as sent waits in
  * Node's buffers, `close()` can close at once without losing it.
  *
- * Every method is a green operation: kill and `Timeout` interrupt it. An interrupted read
+ * Every method is a green operation: kill and `Timeout` interrupt it while it waits. A call
+ * that finds what it needs — buffered bytes for `recv`, room in the kernel for `sendall` —
+ * returns without waiting and so is no interruption point (in Eventlet too, such a call does
+ * not switch); the interruption reaches the thread at its next wait. An interrupted read
  * consumes nothing (bytes that arrive later stay buffered for the next read); an interrupted
  * `sendall` has handed its bytes to Node's socket, which sends them unless the socket is
  * closed first (as with Python, part of them may have gone out); an interrupted
@@ -54,6 +57,7 @@ export interface ReadLineOptions {
 }
 
 const EMPTY: Uint8Array = Buffer.alloc(0);
+const RESOLVED: Promise<void> = Promise.resolve();
 const NEWLINE = 10;
 const DEFAULT_HWM = 65536;
 const DEFAULT_MAX_LINE = 65536;
@@ -101,7 +105,7 @@ export class GreenSocket {
   #rScanned = 0; // readLine: bytes already searched for "\n"
   #rTimer: TimerHandle | null = null;
 
-  #pendingWrite: Uint8Array | string | null = null;
+  #pendingIndex = 0;
   // One entry per write still in Node's buffer, in write order: the sendall waiting for it
   // to reach the kernel, or null. Write callbacks come in the same order and shift it.
   #writes: Array<Waiter<void> | null> = [];
@@ -248,6 +252,8 @@ export class GreenSocket {
     if (!(Number.isInteger(maxBytes) && maxBytes > 0))
       return Promise.reject(badCount("recv: maxBytes", maxBytes));
     if (this.#rWaiter !== null) return Promise.reject(new ConcurrentRead("recv"));
+    // Bytes are buffered: nothing to wait for, so no green operation (no switch, as in Eventlet).
+    if (this.#buffered > 0 && !this.#closed) return Promise.resolve(this.#take(maxBytes));
     this.#rKind = RECV;
     this.#rN = maxBytes;
     return suspend<Uint8Array>(this.#startRead as (w: Waiter<Uint8Array>) => undefined);
@@ -322,10 +328,21 @@ export class GreenSocket {
         ),
       );
     }
-    this.#pendingWrite = data;
-    const promise = suspend<void>(this.#startSend);
-    this.#pendingWrite = null;
-    return promise;
+    const socket = this.#socket;
+    if (this.#closed || this.#writeShut || this.#error !== null || socket.destroyed) {
+      return Promise.reject(this.#sendError());
+    }
+    const writes = this.#writes;
+    const index = writes.length;
+    writes.push(null);
+    socket.write(data, this.#onWritten);
+    // All of it went straight into the kernel: nothing to wait for, so no green operation
+    // (as in Eventlet, a send that does not block does not switch).
+    if (socket.writableLength === 0) return RESOLVED;
+    // Invariant: write callbacks run on a later tick, never inside write(), so `index` is
+    // still this write's slot when the executor below runs (synchronously).
+    this.#pendingIndex = index;
+    return suspend<void>(this.#waitFlushed);
   }
 
   /**
@@ -699,44 +716,23 @@ export class GreenSocket {
 
   // ---- writing -------------------------------------------------------------------------
 
-  readonly #startSend = (waiter: Waiter<void>): (() => void) | undefined => {
-    const data = this.#pendingWrite as Uint8Array | string;
-    if (this.#closed) {
-      waiter.reject(new SocketClosed("sendall"));
-      return undefined;
-    }
-    if (this.#writeShut) {
-      waiter.reject(new SocketClosed('sendall after shutdown("write")'));
-      return undefined;
-    }
-    if (this.#error !== null) {
-      waiter.reject(this.#error);
-      return undefined;
-    }
-    const socket = this.#socket;
-    if (socket.destroyed) {
-      waiter.reject(new SocketClosed("sendall"));
-      return undefined;
-    }
-    const writes = this.#writes;
-    const index = writes.length;
-    writes.push(null);
-    socket.write(data, this.#onWritten);
-    // Invariant: write callbacks run on a later tick, never inside write(), so `index` holds.
-    if (socket.writableLength === 0) {
-      waiter.resolve();
-      return undefined;
-    }
-    writes[index] = waiter;
-    let timer: TimerHandle | null = null;
+  #sendError(): Error {
+    if (this.#closed || this.#socket.destroyed) return new SocketClosed("sendall");
+    if (this.#writeShut) return new SocketClosed('sendall after shutdown("write")');
+    return this.#error as Error;
+  }
+
+  // The executor of a sendall whose bytes are still in Node's buffer: wait for the flush.
+  readonly #waitFlushed = (waiter: Waiter<void>): (() => void) | undefined => {
+    this.#writes[this.#pendingIndex] = waiter;
     if (this.#timeoutMs !== null) {
       const ms = this.#timeoutMs;
-      timer = getHub().schedule(ms, () => {
+      const timer = getHub().schedule(ms, () => {
         this.#forgetWriter(waiter);
         waiter.reject(new SocketTimeout(ms, "sendall"));
       });
+      this.#writeTimers.set(waiter, timer);
     }
-    if (timer !== null) this.#writeTimers.set(waiter, timer);
     return () => {
       this.#forgetWriter(waiter);
     };
