@@ -346,7 +346,7 @@ export class StatusLine {
   /** Shows `text` as the current status. */
   update(text: string): void {
     if (this.#live) {
-      const width = this.#out.columns ?? 120;
+      const width = this.#out.columns > 0 ? this.#out.columns : 120; // 0 when the size is unknown
       this.#out.write(`\r\u001b[2K${truncate(text, width - 1)}`);
       this.#shown = true;
       return;

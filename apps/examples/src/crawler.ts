@@ -18,7 +18,6 @@ import {
   crawl,
   decodeText,
   extractLinks,
-  HttpStatusError,
   type PageResult,
   PageTimeoutError,
 } from "@tendril/patterns";
@@ -132,11 +131,7 @@ export async function crawlByHand(start: string, options: CrawlByHandOptions): P
     const began = performance.now();
     try {
       const page = await withTimeout(timeoutMs, async () => {
-        const response = await urlopen(url);
-        if (!response.ok) {
-          await response.cancel(); // we will not read it: give the connection back
-          throw new HttpStatusError(response.status, url);
-        }
+        const response = await urlopen(url, { throwHttpErrors: true }); // 404, 500: HttpError
         const body = await response.bytes();
         return { status: response.status, body, type: response.headers.get("content-type") };
       });
