@@ -23,13 +23,18 @@ export {
   fetchAll,
 } from "./client/fetch-all.js";
 /** Client helpers: the pluggable HTTP GET, and size-limited body reading. */
-export { type FetchFunction, greenFetch } from "./client/fetch-function.js";
+export {
+  type FetchFunction,
+  type FetchInit,
+  type FetchResponse,
+  greenFetch,
+} from "./client/fetch-function.js";
 export {
   decodeText,
-  HttpStatusError,
+  discardBody,
   type ReadBodyOptions,
-  ResponseTooLargeError,
   readBody,
+  statusError,
 } from "./client/read-body.js";
 /** Dispatch pattern: fan-out on a global pool through a per-request pile, with partial results. */
 export {

@@ -31,8 +31,8 @@ import {
 } from "@tendril/core";
 import { checkOutbound, guardLookup, type OutboundPolicy } from "../dispatch/outbound-guard.js";
 import { extractLinks } from "./extract-links.js";
-import { type FetchFunction, greenFetch } from "./fetch-function.js";
-import { decodeText, HttpStatusError, readBody } from "./read-body.js";
+import { type FetchFunction, type FetchInit, greenFetch } from "./fetch-function.js";
+import { decodeText, readBody, statusError } from "./read-body.js";
 
 /** Options of `crawl`. Times are in milliseconds, sizes in bytes. */
 export interface CrawlOptions {
@@ -388,7 +388,7 @@ export class Crawl implements AsyncIterable<PageResult> {
     const timeout = new Timeout(this.#pageTimeout, new PageTimeoutError(this.#pageTimeout));
     try {
       if (this.#outbound !== undefined) await checkOutbound(task.url, this.#outbound);
-      const init: Parameters<FetchFunction>[1] = {
+      const init: FetchInit = {
         headers: { accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5" },
         maxResponseSize: this.#maxBytes,
       };
@@ -396,8 +396,7 @@ export class Crawl implements AsyncIterable<PageResult> {
       const response = await greenFetch(this.#fetch, task.url, init);
       const finalUrl = response.url || task.url;
       if (!response.ok) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new HttpStatusError(response.status, finalUrl);
+        throw await statusError(response, finalUrl);
       }
       const contentType = response.headers.get("content-type") ?? "";
       const body = await readBody(response, { maxBytes: this.#maxBytes });

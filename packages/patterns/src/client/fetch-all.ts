@@ -13,8 +13,8 @@
  */
 
 import { GreenPool, TendrilError, Timeout } from "@tendril/core";
-import { type FetchFunction, greenFetch } from "./fetch-function.js";
-import { HttpStatusError, readBody } from "./read-body.js";
+import { type FetchFunction, type FetchResponse, greenFetch } from "./fetch-function.js";
+import { readBody, statusError } from "./read-body.js";
 
 /** Options of `fetchAll`. Times are in milliseconds, sizes in bytes. */
 export interface FetchAllOptions<T> {
@@ -30,7 +30,7 @@ export interface FetchAllOptions<T> {
   /** Largest body accepted. Default 10 MiB. */
   maxBytes?: number;
   /** Turns a 2xx response into the value. Default: its body as a `Uint8Array` (size-limited). */
-  read?: (response: Response, url: string) => T | Promise<T>;
+  read?: (response: FetchResponse, url: string) => T | Promise<T>;
   /** Extra request options (headers, method…), given to the HTTP client as they are. */
   init?: Record<string, unknown>;
   /** The HTTP client. Default `urlopen` from `@tendril/green-net`. */
@@ -62,7 +62,8 @@ export class FetchTimeoutError extends TendrilError {
  * Fetches every URL of `urls` (a list, or any sync or async iterable, pulled lazily)
  * concurrently on a pool and yields one `FetchResult` per URL **in input order**: `{ ok: true,
  * status, value }` for a 2xx response (the body, or what `read` made of it), `{ ok: false,
- * error }` otherwise (`HttpStatusError`, `FetchTimeoutError`, `ResponseTooLargeError`, a
+ * error }` otherwise (`HttpError`, `FetchTimeoutError`, `ResponseTooLarge` — the first and last from
+ * `@tendril/green-net` —, a
  * network error…). Never throws for one URL, so one bad URL does not end the loop.
  *
  * Memory stays bounded: at most the pool's size of fetches in flight and as many finished
@@ -106,8 +107,7 @@ export function fetchAll<T = Uint8Array>(
         maxResponseSize: maxBytes,
       });
       if (!response.ok) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new HttpStatusError(response.status, response.url || url);
+        throw await statusError(response, url);
       }
       const value =
         read === undefined

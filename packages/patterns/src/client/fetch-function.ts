@@ -1,30 +1,32 @@
 /**
  * The HTTP GET every recipe makes, behind one seam: `urlopen` from `@tendril/green-net` by
- * default (already a green operation: kill and Timeout abort it), or any `fetch`-compatible
- * function a caller plugs in (the global `fetch`, undici's, a test double), which this makes
- * green by aborting its `signal` when the calling thread is interrupted.
+ * default (already a green operation: kill and Timeout abort it; keep-alive pools; size
+ * limits), or any `fetch`-compatible function a caller plugs in (the global `fetch`, undici's,
+ * a test double), which this makes green by aborting its `signal` when the calling thread is
+ * interrupted.
  *
  * @module
  */
 
 import { green } from "@tendril/core";
-import { urlopen } from "@tendril/green-net";
+import { type HttpResponse, type UrlopenInit, urlopen } from "@tendril/green-net";
+
+/** What a `FetchFunction` answers: a web `Response`, or green-net's `HttpResponse`. */
+export type FetchResponse = Response | HttpResponse;
+
+/** The request options the recipes pass: `urlopen`'s (`fetch` ignores the ones it lacks). */
+export type FetchInit = UrlopenInit & Record<string, unknown>;
 
 /**
  * A `fetch`-compatible function. Options the recipes pass beyond `fetch`'s (`maxResponseSize`,
  * `lookup`) are `urlopen`'s; other clients may ignore them, as the recipes check sizes and
  * addresses themselves as well.
  */
-export type FetchFunction = (
-  url: string,
-  init: { signal?: AbortSignal; headers?: Record<string, string>; [option: string]: unknown },
-) => Promise<Response>;
-
-const defaultFetch = urlopen as unknown as FetchFunction;
+export type FetchFunction = (url: string, init: FetchInit) => Promise<FetchResponse>;
 
 /**
- * Calls `fetchFn(url, init)` as a green operation: a kill or Timeout of the calling thread
- * aborts the request (through `signal`) and rejects at once.
+ * Calls `fetchFn(url, init)` (default `urlopen`) as a green operation: a kill or Timeout of the
+ * calling thread aborts the request and rejects at once.
  *
  * @example
  * ```ts
@@ -34,9 +36,9 @@ const defaultFetch = urlopen as unknown as FetchFunction;
 export function greenFetch(
   fetchFn: FetchFunction | undefined,
   url: string,
-  init: Parameters<FetchFunction>[1],
-): Promise<Response> {
-  if (fetchFn === undefined || fetchFn === defaultFetch) return defaultFetch(url, init);
+  init: FetchInit,
+): Promise<FetchResponse> {
+  if (fetchFn === undefined || fetchFn === (urlopen as unknown)) return urlopen(url, init);
   const controller = new AbortController();
   return green(fetchFn(url, { ...init, signal: controller.signal }), (reason) =>
     controller.abort(reason),

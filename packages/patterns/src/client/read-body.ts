@@ -1,56 +1,18 @@
 /**
  * Reading a response body with a size limit, as a green operation. The recipes pass their
- * limit to the HTTP client too; this is the check that holds whatever `fetch` a caller plugs
- * in (the global `fetch`, undici's, a test double): a declared `Content-Length` over the limit
- * is refused before a byte is read, and a body that streams past it is cancelled at once, so a
- * hostile upstream can never make us buffer more than the limit.
+ * limit to `urlopen` too (`maxResponseSize`), which enforces it while the body streams; this
+ * is the check that holds whatever `fetch` a caller plugs in (the global `fetch`, undici's, a
+ * test double): a declared `Content-Length` over the limit is refused before a byte is read,
+ * and a body that streams past it is cancelled at once, so a hostile upstream can never make
+ * us buffer more than the limit. Errors are green-net's (`ResponseTooLarge`, `HttpError`), so
+ * a caller matches one code whichever client fetched.
  *
  * @module
  */
 
-import { green, TendrilError } from "@tendril/core";
-
-/**
- * A response body larger than the caller's limit. `code` is `ERR_TENDRIL_RESPONSE_TOO_LARGE`.
- *
- * @example
- * ```ts
- * try { await readBody(response, { maxBytes: 1 << 20 }); }
- * catch (error) { if (error instanceof ResponseTooLargeError) console.log(error.limit); }
- * ```
- */
-export class ResponseTooLargeError extends TendrilError {
-  /** The limit, in bytes. */
-  readonly limit: number;
-  constructor(limit: number, declared?: number) {
-    super(
-      "ERR_TENDRIL_RESPONSE_TOO_LARGE",
-      declared === undefined
-        ? `the response body is larger than the limit of ${limit} bytes`
-        : `the response body is ${declared} bytes, more than the limit of ${limit} bytes`,
-    );
-    this.limit = limit;
-  }
-}
-
-/**
- * A response whose status is not 2xx, where the recipe wanted a body. `code` is
- * `ERR_TENDRIL_HTTP_STATUS`; `status` and `url` say which.
- *
- * @example
- * ```ts
- * if (!response.ok) throw new HttpStatusError(response.status, response.url);
- * ```
- */
-export class HttpStatusError extends TendrilError {
-  readonly status: number;
-  readonly url: string;
-  constructor(status: number, url: string) {
-    super("ERR_TENDRIL_HTTP_STATUS", `${url} answered with HTTP status ${status}`);
-    this.status = status;
-    this.url = url;
-  }
-}
+import { green } from "@tendril/core";
+import { HttpError, HttpResponse, ResponseTooLarge } from "@tendril/green-net";
+import type { FetchResponse } from "./fetch-function.js";
 
 /** Options of `readBody`. */
 export interface ReadBodyOptions {
@@ -59,28 +21,73 @@ export interface ReadBodyOptions {
 }
 
 /**
- * Reads the body of `response` (or of a `Request`) into one `Uint8Array`, refusing more than
- * `maxBytes`. A green
- * operation: kill or a Timeout interrupts the read and cancels the body stream.
+ * Drops a response's body without reading it (frees the connection for reuse).
  *
- * @throws {ResponseTooLargeError} when the body (declared or streamed) exceeds `maxBytes`.
  * @example
  * ```ts
- * const bytes = await readBody(await urlopen(url), { maxBytes: 512 * 1024 });
+ * if (!response.ok) await discardBody(response);
+ * ```
+ */
+export async function discardBody(response: FetchResponse): Promise<void> {
+  try {
+    if (response instanceof HttpResponse) await response.cancel();
+    else await response.body?.cancel();
+  } catch {
+    // Already consumed or failed: nothing to free.
+  }
+}
+
+/**
+ * Discards the body of a response whose status is not 2xx and returns green-net's `HttpError`
+ * for it (code `ERR_TENDRIL_HTTP_STATUS`), for the recipe to throw.
+ *
+ * @example
+ * ```ts
+ * if (!response.ok) throw await statusError(response, url);
+ * ```
+ */
+export async function statusError(response: FetchResponse, url: string): Promise<HttpError> {
+  await discardBody(response);
+  return new HttpError(
+    response.status,
+    response.statusText,
+    response.url || url,
+    response.headers,
+    "",
+  );
+}
+
+/**
+ * Reads the body of `response` (or of a `Request`) into one `Uint8Array`, refusing more than
+ * `maxBytes`. A green operation: kill or a Timeout interrupts the read and cancels the body.
+ *
+ * @throws {ResponseTooLarge} (from `@tendril/green-net`, code
+ *   `ERR_TENDRIL_HTTP_RESPONSE_TOO_LARGE`) when the body, declared or streamed, exceeds `maxBytes`.
+ * @throws {RangeError} for a bad `maxBytes`.
+ * @example
+ * ```ts
+ * const bytes = await readBody(await urlopen(url, { maxResponseSize: 1 << 20 }), { maxBytes: 1 << 20 });
  * ```
  */
 export async function readBody(
-  response: Response | Request,
+  response: FetchResponse | Request,
   options: ReadBodyOptions = {},
 ): Promise<Uint8Array> {
   const limit = options.maxBytes ?? Number.POSITIVE_INFINITY;
   if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
     throw new RangeError(`readBody: maxBytes must be a number >= 0, received ${String(limit)}`);
   }
+  const url = response.url;
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new ResponseTooLargeError(limit, declared);
+    if (!(response instanceof Request)) await discardBody(response);
+    throw new ResponseTooLarge(limit, url, declared);
+  }
+  if (response instanceof HttpResponse) {
+    // urlopen's own reader: already green and limited by the maxResponseSize it was given.
+    const bytes = await response.bytes();
+    if (bytes.byteLength > limit) throw new ResponseTooLarge(limit, url, bytes.byteLength);
+    return bytes;
   }
   const body = response.body;
   if (body === null) return new Uint8Array(0);
@@ -97,7 +104,7 @@ export async function readBody(
       total += value.byteLength;
       if (total > limit) {
         cancel(undefined);
-        throw new ResponseTooLargeError(limit);
+        throw new ResponseTooLarge(limit, url, `more than ${limit} bytes`);
       }
       chunks.push(value);
     }

@@ -19,13 +19,9 @@
  */
 
 import { type GreenPool, getHub, TendrilError } from "@tendril/core";
+import { ResponseTooLarge } from "@tendril/green-net";
 import { type FetchFunction, greenFetch } from "../client/fetch-function.js";
-import {
-  decodeText,
-  HttpStatusError,
-  ResponseTooLargeError,
-  readBody,
-} from "../client/read-body.js";
+import { decodeText, discardBody, readBody, statusError } from "../client/read-body.js";
 import {
   checkDispatchOptions,
   type DispatchOptions,
@@ -105,8 +101,8 @@ export class RedirectError extends TendrilError {
  * the request.
  *
  * @throws {OutboundRefusedError} for a refused destination.
- * @throws {HttpStatusError} for a non-2xx answer.
- * @throws {ResponseTooLargeError} for a feed over `maxFeedBytes`.
+ * @throws {HttpError} (from `@tendril/green-net`) for a non-2xx answer.
+ * @throws {ResponseTooLarge} (from `@tendril/green-net`) for a feed over `maxFeedBytes`.
  * @throws {FeedParseError} for a document that is not a feed.
  * @throws {RedirectError} for too many redirects.
  * @example
@@ -131,7 +127,7 @@ export async function fetchFeedTitle(
       lookup,
     });
     if (response.status >= 300 && response.status < 400 && response.headers.has("location")) {
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
       if (hop >= maxRedirects) {
         throw new RedirectError(`${url} redirected more than ${maxRedirects} times`);
       }
@@ -145,8 +141,7 @@ export async function fetchFeedTitle(
       continue;
     }
     if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new HttpStatusError(response.status, target.href);
+      throw await statusError(response, target.href);
     }
     const body = await readBody(response, { maxBytes });
     return parseFeedTitle(decodeText(body, response.headers.get("content-type"))).title;
@@ -181,7 +176,7 @@ async function readUrls(request: Request, maxBytes: number): Promise<string[]> {
   try {
     body = new TextDecoder().decode(await readBody(request, { maxBytes }));
   } catch (error) {
-    if (error instanceof ResponseTooLargeError) {
+    if (error instanceof ResponseTooLarge) {
       throw new BadRequest(413, `request body over ${maxBytes} bytes\n`);
     }
     throw error;

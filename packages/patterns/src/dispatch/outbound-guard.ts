@@ -329,7 +329,11 @@ export function toUrl(what: string, url: unknown): URL {
     try {
       return new URL(url);
     } catch {
-      throw new TypeError(`${what}: expected an absolute URL, received ${JSON.stringify(url)}`);
+      // Same code as Node's own URL error, so callers can match on it.
+      throw Object.assign(
+        new TypeError(`${what}: expected an absolute URL, received ${JSON.stringify(url)}`),
+        { code: "ERR_INVALID_URL" },
+      );
     }
   }
   throw new TypeError(`${what}: expected a URL or string, received ${typeof url}`);

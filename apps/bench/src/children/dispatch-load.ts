@@ -1,0 +1,41 @@
+/**
+ * The dispatch suite's load: autocannon, N connections POSTing the same list of feed URLs
+ * (text/plain, one per line) for D seconds; checks every answer was a 200 that carried one
+ * line per URL.
+ *
+ * usage: node dispatch-load.js <server url> <connections> <seconds> <feed url>...
+ */
+
+import autocannon from "autocannon";
+import { emit } from "../harness.js";
+
+const [target = "", connectionsArg = "50", secondsArg = "10", ...feedUrls] = process.argv.slice(2);
+const body = `${feedUrls.join("\n")}\n`;
+let badBodies = 0;
+
+const result = await autocannon({
+  url: target,
+  method: "POST",
+  connections: Number(connectionsArg),
+  duration: Number(secondsArg),
+  headers: { "content-type": "text/plain" },
+  body,
+  setupClient(client) {
+    client.on("body", (buffer: Buffer) => {
+      const text = buffer.toString("utf8");
+      const lines = text.split("\n").filter(Boolean);
+      if (lines.length !== feedUrls.length || text.includes("[error]")) badBodies++;
+    });
+  },
+});
+
+emit({
+  rps: result.requests.average,
+  requests: result.requests.total,
+  fetchesPerSec: result.requests.average * feedUrls.length,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  non2xx: result.non2xx,
+  errors: result.errors + result.timeouts,
+  badBodies,
+});

@@ -1,0 +1,121 @@
+import { type CrawlStats, crawl, type PageResult, PageTimeoutError } from "@tendril/patterns";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type LocalServer, reply, startServer } from "./local-http.js";
+
+let site: LocalServer;
+let other: LocalServer;
+
+const page = (...links: string[]) =>
+  `<html><body>${links.map((l) => `<a href="${l}">${l}</a>`).join(" ")}</body></html>`;
+
+beforeAll(async () => {
+  other = await startServer({ "/": reply(page("/elsewhere")) });
+  // A site of 1 + 5 + 25 pages, every page linking to its children, to the home page and out.
+  const routes: Record<string, ReturnType<typeof reply>> = {};
+  const children = (p: string) => [1, 2, 3, 4, 5].map((i) => `${p === "/" ? "" : p}/${i}`);
+  routes["/"] = reply(
+    page(...children("/"), "/", `${other.origin}/`, "/missing", "/slow", "/data.bin"),
+  );
+  for (const c of children("/")) {
+    routes[c] = reply(page(...children(c), "/"), "text/html", 5);
+    for (const g of children(c)) routes[g] = reply(page("/", `${g}#frag`), "text/html", 5);
+  }
+  routes["/slow"] = reply(page(), "text/html", 5_000);
+  routes["/data.bin"] = reply("binary", "application/octet-stream");
+  site = await startServer(routes);
+});
+
+afterAll(async () => {
+  await site.close();
+  await other.close();
+});
+
+async function run(iterable: AsyncIterable<PageResult>): Promise<PageResult[]> {
+  const pages: PageResult[] = [];
+  for await (const p of iterable) pages.push(p);
+  return pages;
+}
+
+describe("crawl", () => {
+  test("follows links on the start origin, fetches each URL once, and ends by itself", async () => {
+    const crawler = crawl([site.url("/")], { maxPages: 1000, pageTimeout: 300 });
+    const pages = await run(crawler);
+    const urls = pages.map((p) => p.url);
+    expect(new Set(urls).size).toBe(urls.length);
+    expect(urls).toContain(site.url("/3/4"));
+    expect(urls.some((u) => u.startsWith(other.origin))).toBe(false);
+    // 31 pages + /missing + /slow + /data.bin
+    expect(pages.length).toBe(34);
+    const stats = crawler.stats();
+    expect(stats).toMatchObject({ seen: 34, fetched: 32, failed: 2, inFlight: 0, queued: 0 });
+    expect(stats.skipped).toBeGreaterThan(0); // the other origin
+  });
+
+  test("reports failures as pages with their error", async () => {
+    const pages = await run(crawl([site.url("/")], { maxDepth: 1, pageTimeout: 200 }));
+    const byUrl = new Map(pages.map((p) => [p.url, p]));
+    expect(byUrl.get(site.url("/missing"))).toMatchObject({ ok: false, error: { status: 404 } });
+    const slow = byUrl.get(site.url("/slow"));
+    expect(!slow?.ok && slow?.error).toBeInstanceOf(PageTimeoutError);
+    expect(byUrl.get(site.url("/data.bin"))).toMatchObject({ ok: true, links: [] });
+    expect(byUrl.get(site.url("/2"))).toMatchObject({
+      ok: true,
+      depth: 1,
+      referrer: site.url("/"),
+    });
+  });
+
+  test("never fetches more than maxPages", async () => {
+    const pages = await run(crawl([site.url("/")], { maxPages: 7 }));
+    expect(pages.length).toBe(7);
+  });
+
+  test("keeps at most perOriginLimit requests on one origin", async () => {
+    site.load.peak = 0;
+    await run(
+      crawl([site.url("/1")], {
+        perOriginLimit: 2,
+        concurrency: 50,
+        maxPages: 20,
+        pageTimeout: 300,
+      }),
+    );
+    expect(site.load.peak).toBeLessThanOrEqual(2);
+  });
+
+  test("follows other origins when sameOrigin is false, within the filter", async () => {
+    const pages = await run(
+      crawl([site.url("/")], {
+        sameOrigin: false,
+        maxDepth: 1,
+        pageTimeout: 200,
+        filter: (url) => url.pathname !== "/slow",
+      }),
+    );
+    expect(pages.map((p) => p.url)).toContain(`${other.origin}/`);
+    expect(pages.map((p) => p.url)).not.toContain(site.url("/slow"));
+  });
+
+  test("reports progress after every page, and stops early when the loop breaks", async () => {
+    const progress: CrawlStats[] = [];
+    const crawler = crawl([site.url("/")], {
+      onProgress: (s) => progress.push(s),
+      pageTimeout: 300,
+    });
+    let n = 0;
+    for await (const _ of crawler) if (++n === 3) break;
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress[2]?.fetched).toBeGreaterThanOrEqual(1);
+    expect(crawler.stats().inFlight).toBeGreaterThanOrEqual(0);
+  });
+
+  test("refuses private destinations when given an outbound policy", async () => {
+    const pages = await run(crawl([site.url("/")], { outbound: {}, maxPages: 3 }));
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ ok: false, error: { code: "ERR_TENDRIL_OUTBOUND_REFUSED" } });
+  });
+
+  test("rejects a relative start URL", () => {
+    expect(() => crawl(["/relative"])).toThrow(TypeError);
+  });
+});

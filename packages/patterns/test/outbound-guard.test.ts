@@ -1,0 +1,177 @@
+import {
+  checkOutbound,
+  classifyAddress,
+  guardLookup,
+  isCategoryAllowed,
+  OutboundRefusedError,
+} from "@tendril/patterns";
+import { describe, expect, test } from "vitest";
+
+describe("classifyAddress", () => {
+  test.each([
+    ["127.0.0.1", "loopback"],
+    ["127.255.0.9", "loopback"],
+    ["::1", "loopback"],
+    ["0.0.0.0", "loopback"],
+    ["::", "loopback"],
+    ["10.1.2.3", "private"],
+    ["172.16.0.1", "private"],
+    ["172.31.255.255", "private"],
+    ["192.168.1.1", "private"],
+    ["100.64.0.1", "private"],
+    ["fc00::1", "private"],
+    ["fd12:3456::1", "private"],
+    ["169.254.169.254", "link-local"],
+    ["fe80::1", "link-local"],
+    ["8.8.8.8", "public"],
+    ["172.32.0.1", "public"],
+    ["2606:4700::1111", "public"],
+    ["224.0.0.1", "reserved"],
+    ["255.255.255.255", "reserved"],
+    ["192.0.2.1", "reserved"],
+    ["ff02::1", "reserved"],
+  ])("%s is %s", (address, category) => {
+    expect(classifyAddress(address)).toBe(category);
+  });
+
+  test.each([
+    ["::ffff:127.0.0.1", "loopback"],
+    ["::ffff:7f00:1", "loopback"],
+    ["[::ffff:10.0.0.1]", "private"],
+    ["64:ff9b::a9fe:a9fe", "link-local"],
+    ["2002:7f00:1::", "loopback"],
+    ["::ffff:8.8.8.8", "public"],
+  ])(
+    "an address carrying an IPv4 address inside is judged by it: %s is %s",
+    (address, category) => {
+      expect(classifyAddress(address)).toBe(category);
+    },
+  );
+
+  test("throws a TypeError naming a non-address", () => {
+    expect(() => classifyAddress("localhost")).toThrow(/received "localhost"/);
+  });
+});
+
+describe("isCategoryAllowed", () => {
+  test("only public by default; each allow flag opens one category; reserved never", () => {
+    expect(isCategoryAllowed("public")).toBe(true);
+    expect(isCategoryAllowed("loopback")).toBe(false);
+    expect(isCategoryAllowed("loopback", { allowLoopback: true })).toBe(true);
+    expect(isCategoryAllowed("private", { allowLoopback: true })).toBe(false);
+    expect(isCategoryAllowed("private", { allowPrivate: true })).toBe(true);
+    expect(isCategoryAllowed("link-local", { allowPrivate: true })).toBe(false);
+    expect(isCategoryAllowed("link-local", { allowLinkLocal: true })).toBe(true);
+    expect(
+      isCategoryAllowed("reserved", {
+        allowLoopback: true,
+        allowPrivate: true,
+        allowLinkLocal: true,
+      }),
+    ).toBe(false);
+  });
+});
+
+describe("checkOutbound", () => {
+  test("refuses loopback by default, by literal, by name, and by the URL parser's odd spellings", async () => {
+    for (const url of [
+      "http://127.0.0.1:8080/feed",
+      "http://localhost/",
+      "http://[::1]/",
+      "http://2130706433/", // 127.0.0.1 as one number
+      "http://0x7f.1/",
+      "http://[::ffff:127.0.0.1]/",
+      "http://0.0.0.0/",
+    ]) {
+      const error = await checkOutbound(url).catch((e: unknown) => e);
+      expect(error, url).toBeInstanceOf(OutboundRefusedError);
+      expect((error as OutboundRefusedError).code).toBe("ERR_TENDRIL_OUTBOUND_REFUSED");
+      expect((error as OutboundRefusedError).category).toBe("loopback");
+    }
+  });
+
+  test("allows loopback when asked, and says which addresses it checked", async () => {
+    const { url, addresses } = await checkOutbound("http://127.0.0.1:9/x", { allowLoopback: true });
+    expect(url.href).toBe("http://127.0.0.1:9/x");
+    expect(addresses).toEqual(["127.0.0.1"]);
+    await expect(
+      checkOutbound("http://localhost/", { allowLoopback: true }),
+    ).resolves.toBeDefined();
+  });
+
+  test("refuses private and link-local addresses even when loopback is allowed", async () => {
+    await expect(checkOutbound("http://10.0.0.1/", { allowLoopback: true })).rejects.toMatchObject({
+      category: "private",
+    });
+    await expect(
+      checkOutbound("http://169.254.169.254/latest/meta-data/", {
+        allowLoopback: true,
+        allowPrivate: true,
+      }),
+    ).rejects.toMatchObject({ category: "link-local" });
+  });
+
+  test("refuses schemes other than http and https", async () => {
+    for (const url of ["file:///etc/passwd", "ftp://example.com/", "gopher://x/"]) {
+      await expect(checkOutbound(url, { allowLoopback: true })).rejects.toBeInstanceOf(
+        OutboundRefusedError,
+      );
+    }
+  });
+
+  test("rejects a relative or malformed URL with a TypeError", async () => {
+    await expect(checkOutbound("/feed.xml")).rejects.toThrow(TypeError);
+    await expect(checkOutbound("http://")).rejects.toThrow(TypeError);
+  });
+});
+
+describe("guardLookup", () => {
+  const fakeLookup =
+    (answers: Record<string, string[]>) =>
+    (hostname: string, _options: unknown, callback: (...args: unknown[]) => void) => {
+      const list = (answers[hostname] ?? []).map((address) => ({
+        address,
+        family: address.includes(":") ? 6 : 4,
+      }));
+      process.nextTick(() => callback(null, list));
+    };
+
+  const ask = (lookup: ReturnType<typeof guardLookup>, hostname: string, options: object) =>
+    new Promise<{ error: unknown; result: unknown; family: unknown }>((resolve) =>
+      lookup(hostname, options, (error, result, family) => resolve({ error, result, family })),
+    );
+
+  test("answers like dns.lookup when every address is allowed", async () => {
+    const lookup = guardLookup(
+      {},
+      fakeLookup({ "feeds.test": ["93.184.216.34", "2606:2800::1"] }) as never,
+    );
+    expect(await ask(lookup, "feeds.test", {})).toEqual({
+      error: null,
+      result: "93.184.216.34",
+      family: 4,
+    });
+    const all = await ask(lookup, "feeds.test", { all: true });
+    expect(all.result).toEqual([
+      { address: "93.184.216.34", family: 4 },
+      { address: "2606:2800::1", family: 6 },
+    ]);
+  });
+
+  test("refuses a name whose answer now includes a private address (DNS rebinding)", async () => {
+    const lookup = guardLookup(
+      {},
+      fakeLookup({ "rebind.test": ["93.184.216.34", "127.0.0.1"] }) as never,
+    );
+    const { error } = await ask(lookup, "rebind.test", {});
+    expect(error).toBeInstanceOf(OutboundRefusedError);
+    expect((error as OutboundRefusedError).address).toBe("127.0.0.1");
+  });
+
+  test("resolves through the green resolver by default", async () => {
+    const refused = await ask(guardLookup(), "localhost", {});
+    expect(refused.error).toBeInstanceOf(OutboundRefusedError);
+    const allowed = await ask(guardLookup({ allowLoopback: true }), "localhost", { family: 4 });
+    expect(allowed).toEqual({ error: null, result: "127.0.0.1", family: 4 });
+  });
+});

@@ -1,0 +1,192 @@
+import { spawn as spawnProcess } from "node:child_process";
+import { once } from "node:events";
+import { createConnection } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Event, sleep, spawn } from "@tendril/core";
+import { connect, type GreenSocket } from "@tendril/green-net";
+import { type ConnectionServer, serveConnections } from "@tendril/patterns";
+import { describe, expect, test } from "vitest";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+async function echo(socket: GreenSocket): Promise<void> {
+  for (;;) {
+    const chunk = await socket.recv(1024);
+    if (chunk.length === 0) break;
+    await socket.sendall(chunk);
+  }
+}
+
+const portOf = (server: ConnectionServer) => (server.address as { port: number }).port;
+
+async function talk(port: number, message: string): Promise<string> {
+  const socket = await connect(["127.0.0.1", port]);
+  try {
+    await socket.sendall(message);
+    await socket.shutdown("write");
+    let out = "";
+    for await (const chunk of socket) out += new TextDecoder().decode(chunk);
+    return out;
+  } finally {
+    await socket.close();
+  }
+}
+
+describe("serveConnections", () => {
+  test("hands each connection to its own green thread (the seed's echo server)", async () => {
+    const server = await serveConnections(["127.0.0.1", 0], echo, { signals: false });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => spawn(talk, portOf(server), `hello ${i}`).wait()),
+      );
+      expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => `hello ${i}`));
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  test("never handles more connections at once than concurrency; the rest wait their turn", async () => {
+    let active = 0;
+    let peak = 0;
+    const server = await serveConnections(
+      ["127.0.0.1", 0],
+      async (socket) => {
+        active++;
+        peak = Math.max(peak, active);
+        await sleep(30);
+        active--;
+        await echo(socket);
+      },
+      { concurrency: 2, signals: false },
+    );
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => spawn(talk, portOf(server), `c${i}`).wait()),
+      );
+      expect(answers).toEqual(["c0", "c1", "c2", "c3", "c4", "c5"]);
+      expect(peak).toBe(2);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  test("shutdown stops accepting, lets in-flight connections finish, then resolves closed", async () => {
+    const entered = new Event<void>();
+    let finished = 0;
+    const server = await serveConnections(
+      ["127.0.0.1", 0],
+      async (socket, { signal }) => {
+        const line = await socket.readLine();
+        if (!entered.ready()) entered.send();
+        await sleep(100);
+        await socket.sendall(`done ${line.trim()} ${signal.aborted ? "after" : "before"} shutdown`);
+        finished++;
+      },
+      { signals: false, drainTimeout: 5_000 },
+    );
+    const port = portOf(server);
+    const clients = [1, 2, 3].map((i) =>
+      spawn(async () => {
+        const socket = await connect(["127.0.0.1", port]);
+        try {
+          await socket.sendall(`c${i}\n`);
+          return new TextDecoder().decode(await socket.recv(100));
+        } finally {
+          await socket.close();
+        }
+      }),
+    );
+    await entered.wait();
+    await sleep(10);
+    expect(server.connections()).toBe(3);
+    const shutdown = server.shutdown();
+    expect(server.signal.aborted).toBe(true);
+    await sleep(10);
+    // The port is released at once: a new client is refused.
+    const refused = createConnection({ host: "127.0.0.1", port });
+    const [error] = await once(refused, "error");
+    expect((error as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
+    await shutdown;
+    await server.closed;
+    expect(finished).toBe(3);
+    for (const c of clients) expect(await c.wait()).toMatch(/^done c\d after shutdown$/);
+  });
+
+  test("kills connections still open after drainTimeout", async () => {
+    const server = await serveConnections(["127.0.0.1", 0], () => sleep(60_000), {
+      signals: false,
+      drainTimeout: 50,
+    });
+    const socket = await connect(["127.0.0.1", portOf(server)]);
+    try {
+      await sleep(20);
+      expect(server.connections()).toBe(1);
+      await server.shutdown();
+      expect(server.connections()).toBe(0);
+      expect((await socket.recv(10)).length).toBe(0); // the server closed it
+    } finally {
+      await socket.close();
+    }
+  });
+
+  test("a failing handler is reported and closes only its own connection", async () => {
+    const errors: unknown[] = [];
+    const server = await serveConnections(
+      ["127.0.0.1", 0],
+      async (socket) => {
+        const line = await socket.readLine();
+        if (line.trim() === "boom") throw new Error("handler failed");
+        await socket.sendall(`ok ${line.trim()}`);
+      },
+      { signals: false, onError: (error) => errors.push(error) },
+    );
+    try {
+      expect(await talk(portOf(server), "boom\n")).toBe("");
+      expect(await talk(portOf(server), "fine\n")).toBe("ok fine");
+      expect(errors).toHaveLength(1);
+      expect((errors[0] as Error).message).toBe("handler failed");
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  test("SIGTERM drains in-flight connections and exits the process with 0", async () => {
+    const child = spawnProcess(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", join(here, "fixtures", "signal-server.ts")],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      let out = "";
+      child.stdout.setEncoding("utf8");
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.on("data", (chunk: string) => {
+          out += chunk;
+          const match = /port (\d+)/.exec(out);
+          if (match) resolve(Number(match[1]));
+        });
+        child.once("exit", () => reject(new Error(`child exited early:\n${out}`)));
+      });
+      const socket = createConnection({ host: "127.0.0.1", port });
+      const socketClosed = once(socket, "close");
+      await once(socket, "connect");
+      socket.write("in flight\n");
+      let reply = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => {
+        reply += chunk;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      child.kill("SIGTERM");
+      const [code] = await once(child, "exit");
+      await socketClosed;
+      expect(reply).toBe("echo in flight");
+      expect(code).toBe(0);
+      expect(out).toMatch(/log SIGTERM: stopping accepting, draining 1 connection/);
+      expect(out).toMatch(/log drained; exiting/);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 20_000);
+});
