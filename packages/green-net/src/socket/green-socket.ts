@@ -470,8 +470,9 @@ export class GreenSocket {
    * Detaches the underlying socket from this GreenSocket and returns it (used by `wrapTls` for
    * STARTTLS-style upgrades). The GreenSocket is then closed for every use.
    *
-   * @throws {TendrilError} `ERR_TENDRIL_SOCKET_BUSY` when a read is waiting, and
-   *   `ERR_TENDRIL_SOCKET_BUFFERED` when received bytes have not been read (they would be lost).
+   * @throws {ConcurrentRead} when a read is waiting on the socket.
+   * @throws {SocketClosed} when it is closed, or holds received bytes nobody has read (they
+   *   would be lost).
    * @internal
    */
   detach(): Socket {
