@@ -334,7 +334,7 @@ export class StatusLine {
   readonly #out: NodeJS.WriteStream;
   readonly #live: boolean;
   readonly #plainEveryMs: number;
-  #lastPlain = 0;
+  #lastPlain = Number.NEGATIVE_INFINITY;
   #shown = false;
 
   constructor(out: NodeJS.WriteStream = process.stdout, plainEveryMs = 1000) {
@@ -343,8 +343,8 @@ export class StatusLine {
     this.#plainEveryMs = plainEveryMs;
   }
 
-  /** Shows `text` as the current status. */
-  update(text: string): void {
+  /** Shows `text` as the current status (`force`: print it even between plain lines). */
+  update(text: string, force = false): void {
     if (this.#live) {
       const width = this.#out.columns > 0 ? this.#out.columns : 120; // 0 when the size is unknown
       this.#out.write(`\r\u001b[2K${truncate(text, width - 1)}`);
@@ -352,7 +352,7 @@ export class StatusLine {
       return;
     }
     const now = performance.now();
-    if (now - this.#lastPlain >= this.#plainEveryMs) {
+    if (force || now - this.#lastPlain >= this.#plainEveryMs) {
       this.#lastPlain = now;
       this.#out.write(`${text}\n`);
     }

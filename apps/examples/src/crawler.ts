@@ -244,7 +244,7 @@ export async function runCrawler(options: CrawlerOptions): Promise<CrawlReport> 
     while (recent.length > 2 && now - (recent[0] as [number, number])[0] > 1000) recent.shift();
     const [t0, d0] = recent[0] as [number, number];
     const perSecond = now - t0 > 50 ? ((done - d0) * 1000) / (now - t0) : 0;
-    status.update(progressLine(s, perSecond));
+    status.update(progressLine(s, perSecond), force);
   }
 
   const pages: PageResult[] = [];
