@@ -218,7 +218,15 @@ export function runMain(moduleUrl: string, main: Main): void {
         process.exitCode = error.exitCode;
         return;
       }
-      process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+      const code = (error as { code?: unknown })?.code;
+      if (code === "EADDRINUSE" || code === "EACCES") {
+        // A port that is taken is a user's problem, not a bug: no stack trace.
+        process.stderr.write(
+          `${(error as Error).message}: try another --port (0 picks a free one)\n`,
+        );
+      } else {
+        process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+      }
       process.exitCode = 1;
     },
   );
