@@ -189,4 +189,47 @@ describe("serveConnections", () => {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
   }, 20_000);
+
+  test("workers: one accept loop per process behind node:cluster, all stopped by one SIGTERM", async () => {
+    const child = spawnProcess(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", join(here, "fixtures", "cluster-server.ts")],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      let out = "";
+      child.stdout.setEncoding("utf8");
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.on("data", (chunk: string) => {
+          out += chunk;
+          const match = /port (\d+)/.exec(out);
+          if (match) resolve(Number(match[1]));
+        });
+        child.once("exit", () => reject(new Error(`child exited early:\n${out}`)));
+      });
+      const pids = new Set<string>();
+      for (let i = 0; i < 8; i++) {
+        const socket = createConnection({ host: "127.0.0.1", port });
+        let reply = "";
+        socket.setEncoding("utf8");
+        socket.on("data", (chunk: string) => {
+          reply += chunk;
+        });
+        await once(socket, "close");
+        pids.add(reply);
+      }
+      expect(pids.size).toBe(2); // round-robin over both workers
+      expect([...pids].every((p) => /^pid \d+$/.test(p))).toBe(true);
+      child.kill("SIGTERM");
+      const [code] = await once(child, "exit");
+      expect(code).toBe(0);
+      expect(out).toMatch(/log 2 workers listening/);
+      for (const p of pids) {
+        const pid = Number(p.slice(4));
+        expect(() => process.kill(pid, 0)).toThrow(); // the worker is gone too
+      }
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 30_000);
 });
