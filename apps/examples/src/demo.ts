@@ -75,28 +75,35 @@ export async function main(argv: string[]): Promise<number> {
     ),
   );
 
-  const internet = await startInternet({
-    seed: values.seed,
-    pages: fast ? 120 : 1000,
-    latency: fast ? 0.2 : 1,
-  });
-  const echo = await startEchoServer({ port: 0, logConnections: false });
-  const scraper = await startFeedScraper({
-    port: 0,
-    deadline: fast ? 1000 : 3000,
-    timeout: fast ? 800 : 2000,
-    sampleFeeds: internet.feedUrls,
-    logRequests: false,
-  });
-  const chat = await startChatServer({ port: 0, logJoins: false });
-  const forwarder = await startForwarder({
-    port: 0,
-    targetHost: echo.host,
-    targetPort: echo.port,
-    logConnections: false,
-  });
-
+  // Everything started is closed at the end, last started first — even if a start fails.
+  const closers: Array<() => Promise<void>> = [];
   try {
+    const internet = await startInternet({
+      seed: values.seed,
+      pages: fast ? 120 : 1000,
+      latency: fast ? 0.2 : 1,
+    });
+    closers.push(() => internet.close());
+    const echo = await startEchoServer({ port: 0, logConnections: false });
+    closers.push(() => echo.close());
+    const scraper = await startFeedScraper({
+      port: 0,
+      deadline: fast ? 1000 : 3000,
+      timeout: fast ? 800 : 2000,
+      sampleFeeds: internet.feedUrls,
+      logRequests: false,
+    });
+    closers.push(() => scraper.close());
+    const chat = await startChatServer({ port: 0, logJoins: false });
+    closers.push(() => chat.close());
+    const forwarder = await startForwarder({
+      port: 0,
+      targetHost: echo.host,
+      targetPort: echo.port,
+      logConnections: false,
+    });
+    closers.push(() => forwarder.close());
+
     // 1 ------------------------------------------------------------------------------------
     console.log(header("1 · An embedded internet"));
     say(
@@ -220,11 +227,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } finally {
     off();
-    await forwarder.close();
-    await chat.close();
-    await scraper.close();
-    await echo.close();
-    await internet.close();
+    for (const close of closers.reverse()) await close();
   }
 
   console.log(header(abort.signal.aborted ? "Stopped" : "That was Tendril"));
