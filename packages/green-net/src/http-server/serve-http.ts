@@ -82,9 +82,13 @@ export interface ServeHttpInfo {
   readonly server: HttpServer;
 }
 
-/** A `serveHttp` handler: a web `Request` in, a web `Response` out. */
+/**
+ * A `serveHttp` handler: a web `Request` in, a web `Response` out. The request is a
+ * `ServerRequest` — a `Request` with `bytes()` and `toRequest()` — so a handler written for
+ * the standard `(request: Request) => Response` fits.
+ */
 export type HttpHandler = (
-  request: Request,
+  request: ServerRequest,
   info: ServeHttpInfo,
 ) =>
   | WebResponse
@@ -455,7 +459,7 @@ export class HttpServer {
   _handle(ex: Exchange): WebResponse | { readonly status: number } | PromiseLike<unknown> {
     const request = new ServerRequest(ex.req, ex);
     ex.request = request;
-    return this.#handler(request as unknown as Request, ex);
+    return this.#handler(request, ex);
   }
 
   /** @internal Extra response headers: `Connection: close` when the connection must end. */
