@@ -10,6 +10,7 @@
  * @module
  */
 
+import { TextDecoder } from "node:util";
 import { green } from "@tendril/core";
 import { HttpError, HttpResponse, ResponseTooLarge } from "@tendril/green-net";
 import type { FetchResponse } from "./fetch-function.js";
@@ -138,12 +139,26 @@ export async function readBody(
 export function decodeText(bytes: Uint8Array, contentType?: string | null): string {
   let label = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType ?? "")?.[1];
   if (label === undefined) {
-    const head = new TextDecoder("latin1").decode(bytes.subarray(0, 200));
+    const head = decoderFor("latin1").decode(bytes.subarray(0, 200));
     label = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']/.exec(head)?.[1];
   }
-  try {
-    return new TextDecoder(label ?? "utf-8").decode(bytes);
-  } catch {
-    return new TextDecoder("utf-8").decode(bytes); // an unknown label
+  return decoderFor(label ?? "utf-8").decode(bytes);
+}
+
+const decoders = new Map<string, TextDecoder>();
+
+function decoderFor(label: string): TextDecoder {
+  const key = label.toLowerCase();
+  let decoder = decoders.get(key);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(key);
+    } catch {
+      decoder = decoderFor("utf-8"); // an unknown label
+    }
+    // Invariant: bounded — a hostile server naming endless bogus charsets maps them all to utf-8's
+    // decoder but never grows the cache past 64 entries.
+    if (decoders.size < 64) decoders.set(key, decoder);
   }
+  return decoder;
 }

@@ -238,7 +238,9 @@ export async function dispatch<T, R>(
     started[index] = true;
     const thread = getCurrent();
     running.add(thread);
-    const guard = timeout === null ? null : new Timeout(timeout, new UpstreamTimeoutError(timeout));
+    // The Timeout is its own error; it becomes an UpstreamTimeoutError only if it fires (an
+    // Error per call would cost a stack capture on every call, not just the slow ones).
+    const guard = timeout === null ? null : new Timeout(timeout);
     let entry: Settled<R>;
     try {
       const result = fn(list[index] as T, index);
@@ -251,7 +253,9 @@ export async function dispatch<T, R>(
     } catch (error) {
       // Run inline (a re-entrant spawn into a full pool): the deadline belongs to the dispatcher.
       if (error === deadlineTimer && deadlineTimer !== null) throw error;
-      entry = { ok: false, error, ms: hub.now() - start };
+      const reason =
+        error === guard && guard !== null ? new UpstreamTimeoutError(timeout as number) : error;
+      entry = { ok: false, error: reason, ms: hub.now() - start };
     } finally {
       guard?.cancel();
       running.delete(thread);

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { isIP } from "node:net";
 import { type GreenPool, getHub, TendrilError } from "@tendril/core";
 import { ResponseTooLarge } from "@tendril/green-net";
 import { type FetchFunction, greenFetch } from "../client/fetch-function.js";
@@ -30,7 +31,14 @@ import {
   type Settled,
 } from "./dispatch.js";
 import { parseFeedTitle } from "./feed-title.js";
-import { checkOutbound, guardLookup, type OutboundPolicy } from "./outbound-guard.js";
+import {
+  assertAddressesAllowed,
+  checkOutbound,
+  DEFAULT_PROTOCOLS,
+  guardLookup,
+  type OutboundPolicy,
+  toUrl,
+} from "./outbound-guard.js";
 
 /** Options of `fetchFeedTitle`. Sizes are in bytes. */
 export interface FetchFeedTitleOptions extends OutboundPolicy {
@@ -66,8 +74,10 @@ export type FeedTitleResult =
   | { url: string; ok: true; title: string; ms: number }
   | { url: string; ok: false; error: { code: string; message: string }; ms: number };
 
-const FEED_ACCEPT =
-  "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5";
+const FEED_HEADERS = Object.freeze({
+  accept:
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+});
 
 function policyOf(options: OutboundPolicy): OutboundPolicy {
   const policy: OutboundPolicy = {};
@@ -118,10 +128,10 @@ export async function fetchFeedTitle(
   const maxBytes = options.maxFeedBytes ?? 1024 * 1024;
   const maxRedirects = options.maxRedirects ?? 5;
   const lookup = options.lookup ?? guardLookup(policy);
-  let target = (await checkOutbound(url, policy)).url;
+  let target = await checkTarget(url, policy);
   for (let hop = 0; ; hop++) {
     const response = await greenFetch(options.fetch, target.href, {
-      headers: { accept: FEED_ACCEPT },
+      headers: FEED_HEADERS,
       redirect: "manual",
       maxResponseSize: maxBytes,
       lookup,
@@ -137,7 +147,7 @@ export async function fetchFeedTitle(
       } catch {
         throw new RedirectError(`${target.href} redirected to an invalid location`);
       }
-      target = (await checkOutbound(next, policy)).url;
+      target = await checkTarget(next, policy);
       continue;
     }
     if (!response.ok) {
@@ -146,6 +156,17 @@ export async function fetchFeedTitle(
     const body = await readBody(response, { maxBytes });
     return parseFeedTitle(decodeText(body, response.headers.get("content-type"))).title;
   }
+}
+
+/** `checkOutbound`, without a lookup (or a promise) for the common case of an IP literal. */
+function checkTarget(url: string | URL, policy: OutboundPolicy): URL | Promise<URL> {
+  const parsed = toUrl("fetchFeedTitle", url);
+  const host = parsed.hostname.startsWith("[") ? parsed.hostname.slice(1, -1) : parsed.hostname;
+  if (isIP(host) === 0 || !(policy.protocols ?? DEFAULT_PROTOCOLS).includes(parsed.protocol)) {
+    return checkOutbound(parsed, policy).then((checked) => checked.url);
+  }
+  assertAddressesAllowed(host, [host], policy, parsed.href);
+  return parsed;
 }
 
 function errorInfo(error: unknown): { code: string; message: string } {

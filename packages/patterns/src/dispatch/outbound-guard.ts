@@ -88,7 +88,8 @@ export class OutboundRefusedError extends TendrilError {
   }
 }
 
-const DEFAULT_PROTOCOLS: readonly string[] = ["http:", "https:"];
+/** @internal */
+export const DEFAULT_PROTOCOLS: readonly string[] = ["http:", "https:"];
 
 const V4_CATEGORY: Record<string, AddressCategory> = {
   unicast: "public",
