@@ -475,7 +475,7 @@ export class HttpServer {
   /** @internal A handler failed (or returned something that is not a Response). */
   _failed(ex: Exchange, error: unknown): void {
     const res = ex.res;
-    if (error instanceof GreenThreadExit && ex.cancelled) return; // the client went away
+    if (ex.cancelled) return; // the client went away: its errors are nobody's to answer
     if (error instanceof RequestTooLarge) {
       if (!res.headersSent && !res.destroyed) this.#reject(ex, 413, error.message);
       else res.destroy();
@@ -521,13 +521,21 @@ export class HttpServer {
 
   readonly #onClientError = (error: Error & { code?: string }, socket: Socket): void => {
     const code = error.code;
+    if (code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
     const status =
       code === "HPE_HEADER_OVERFLOW" ? 431 : code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (code !== "ECONNRESET" && socket.writable && !pending?.headersSent) {
+    const answer = (): void => {
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
       socket.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
       );
+      socket.destroySoon();
       this.#log?.({
         remoteAddress: socket.remoteAddress ?? "-",
         time: new Date(),
@@ -538,8 +546,20 @@ export class HttpServer {
         userAgent: undefined,
         durationMs: 0,
       });
+    };
+    const pending = (
+      socket as Socket & { _httpMessage?: (ServerResponse & { req?: IncomingMessage }) | null }
+    )._httpMessage;
+    if (pending && !pending.writableEnded && pending.req?.complete === true) {
+      // The request in flight was whole: the bad bytes came after it. It is answered first
+      // (our handlers answer later, in their own thread), then the rest is refused with a
+      // 400 and the connection closed.
+      pending.once("finish", answer);
+      pending.once("close", () => socket.destroySoon());
+      return;
     }
-    socket.destroySoon();
+    if (!pending?.headersSent) answer();
+    else socket.destroy();
   };
 }
 
