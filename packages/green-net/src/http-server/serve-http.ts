@@ -30,15 +30,7 @@ import {
   STATUS_CODES,
 } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
-import {
-  type GreenThread,
-  GreenThreadExit,
-  getHub,
-  green,
-  spawn,
-  suspend,
-  type TimerHandle,
-} from "@tendril/core";
+import { type GreenThread, getHub, green, spawn, suspend, type TimerHandle } from "@tendril/core";
 import {
   type AccessLogEntry,
   type AccessLogFormat,
