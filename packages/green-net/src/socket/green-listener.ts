@@ -17,7 +17,11 @@
  *
  * Accept failures that Node reports on the server (`EMFILE`, `ENFILE`, … with syscall
  * `accept`) are queued in order with the connections, so the `accept()` that meets one throws
- * it — as Python's `accept()` raises `OSError` — and the server keeps listening.
+ * it — as Python's `accept()` raises `OSError` — and the server keeps listening. Note that
+ * libuv usually handles running out of descriptors itself: it keeps one spare descriptor, and
+ * on `EMFILE` uses it to accept and at once close the waiting connections (their clients see a
+ * close), without telling Node; the error reaches the listener only when that fallback is
+ * unavailable. Either way the listener keeps serving once descriptors free up.
  *
  * @module
  */

@@ -7,7 +7,8 @@
  * - A handler that fails is *reported* (to the hub's error reporter) and the server goes on.
  *   Eventlet re-raised it in the server thread and the server died with it.
  * - An accept failure (`EMFILE`, `ENFILE`, …) is reported and retried with exponential backoff
- *   (10 ms doubling to 1 s) instead of killing the server.
+ *   (10 ms doubling to 1 s) instead of killing the server. (Most `EMFILE`s never reach Node:
+ *   libuv closes the connections it cannot keep by itself; see `GreenListener`.)
  * - `serve` owns its handler threads. It ends normally when a handler throws `StopServe` or the
  *   listener is closed: it stops accepting and *waits* for the handlers still running (a
  *   graceful drain). If `serve`'s own thread is killed or timed out, it kills the handlers,
