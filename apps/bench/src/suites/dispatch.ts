@@ -7,12 +7,13 @@
  * Debian's python3 has eventlet and feedparser.
  *
  * Each server runs pinned to CPU 0, the load generator (autocannon) and the feed server to
- * CPU 1. Beside throughput it measures one request with 10 slow feeds (60–240 ms): a
+ * CPU 1. Beside throughput it reports the server's CPU time per request (read from /proc: the
+ * figure that stays meaningful when the machine is shared), and it measures one request with 10 slow feeds (60–240 ms): a
  * dispatcher that really fans out answers in about the slowest upstream's time.
  */
 
 import { spawn as spawnProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchRoot, hasEventlet, median, printTable, type Row, runChild } from "../harness.js";
 
@@ -20,6 +21,8 @@ const SLOWEST_UPSTREAM_MS = 240;
 
 interface LongChild {
   port: number;
+  /** CPU time (user + system) the server has used so far, in ms; NaN where /proc is missing. */
+  cpuMs(): number;
   stop(): Promise<{ rssMb: number | undefined }>;
 }
 
@@ -60,6 +63,7 @@ function startServer(file: string, args: string[], cpus: string): Promise<LongCh
       clearTimeout(timer);
       resolve({
         port: Number(match[1]),
+        cpuMs: () => cpuMsOf(child.pid),
         stop: () =>
           new Promise((done) => {
             if (child.exitCode !== null) {
@@ -78,6 +82,18 @@ function startServer(file: string, args: string[], cpus: string): Promise<LongCh
     };
     child.stdout.on("data", check);
   });
+}
+
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    // Fields after the command's ")" : state is field 3, utime 14, stime 15 (clock ticks).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function post(
@@ -132,11 +148,14 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
         // One request with 10 slow feeds, on the idle server (before the load, so no backlog).
         const slow: number[] = [];
         for (let i = 0; i < slowRepeats; i++) slow.push((await post(server.port, slowUrls)).ms);
+        const cpuBefore = server.cpuMs();
         const load = await runChild(
           "dispatch-load.js",
           [`http://127.0.0.1:${server.port}/`, String(connections), String(seconds), ...feedUrls],
           { cpus: "1" },
         );
+        const served = Number(load.requests);
+        const cpuPerRequest = served > 0 ? (server.cpuMs() - cpuBefore) / served : undefined;
         const { rssMb } = await server.stop();
         rows.push({
           name,
@@ -145,6 +164,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
           "p50 ms": Number(load.p50),
           "p99 ms": Number(load.p99),
           errors: Number(load.non2xx) + Number(load.errors) + Number(load.badBodies),
+          "CPU ms/req": cpuPerRequest,
           "10 slow feeds ms": median(slow),
           "RSS MB": rssMb,
         });
@@ -162,7 +182,16 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   printTable(
     `dispatch: feed scraper, ${connections} connections POSTing 10 local feeds each for ${seconds} s — node ${process.version}`,
     rows,
-    ["req/s", "fetches/s", "p50 ms", "p99 ms", "errors", "10 slow feeds ms", "RSS MB"],
+    [
+      "req/s",
+      "fetches/s",
+      "p50 ms",
+      "p99 ms",
+      "errors",
+      "CPU ms/req",
+      "10 slow feeds ms",
+      "RSS MB",
+    ],
     "req/s",
   );
   const tendril = rows[1];
