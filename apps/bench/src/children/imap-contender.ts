@@ -5,15 +5,17 @@
  *
  * - `floor`: a hand-written bounded ordered window — an async generator keeping at most C
  *   promises in an array, shifting them out in order. What one writes with no library.
+ * - `floor-als`: the floor with AsyncLocalStorage turned on (promise hooks on Node 20).
  * - `ring`: the same with a ring and a head index instead of `shift()`: a tuned floor.
  * - `tendril`: `for await (const v of pool.imap(fn, gen()))` on a `GreenPool(C)`.
  * - `p-map-iterable`: p-map's `pMapIterable(gen(), fn, { concurrency: C })` (lazy, ordered).
  * - `p-map`: `await pMap(gen(), fn, { concurrency: C })` (collects every result).
  * - `promise-all`: `Promise.all(Array.from(gen(), fn))` — eager and unbounded.
  *
- * usage: node imap-contender.js <floor|ring|tendril|p-map-iterable|p-map|promise-all> <N> <C>
+ * usage: node imap-contender.js <floor|floor-als|ring|tendril|p-map-iterable|p-map|promise-all> <N> <C>
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { emit } from "../harness.js";
 
 const [mode = "floor", nArg = "2000000", cArg = "1000"] = process.argv.slice(2);
@@ -74,10 +76,15 @@ async function main(): Promise<void> {
   const { default: pMap, pMapIterable } = mode.startsWith("p-map")
     ? await import("p-map")
     : ({} as typeof import("p-map"));
+  if (mode === "floor-als") {
+    // The floor in a process where AsyncLocalStorage is on, as it is wherever Tendril runs:
+    // on Node 20 that turns on promise hooks, a cost on every promise (not on Node >= 24).
+    new AsyncLocalStorage<number>().run(0, () => undefined);
+  }
   let sum = 0;
   let count = 0;
   const t0 = performance.now();
-  if (mode === "floor") {
+  if (mode === "floor" || mode === "floor-als") {
     for await (const v of orderedWindow(double, numbers(), C)) {
       sum += v;
       count++;

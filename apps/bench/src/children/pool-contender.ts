@@ -5,13 +5,15 @@
  *
  * - `floor`: a hand-written semaphore in raw Node — `await sem.acquire()` per task, the
  *   release hands the permit on. What a careful programmer writes with no library.
+ * - `floor-als`: the floor with AsyncLocalStorage turned on (promise hooks on Node 20).
  * - `tendril`: `await pool.spawnN(task)` in a loop, then `waitall()` — each task a green thread.
  * - `p-limit`: `Promise.all` over `limit(task)` for every task (its documented usage).
  * - `p-queue`: `queue.add(task)` for every task, then `onIdle()` (its documented usage).
  *
- * usage: node pool-contender.js <floor|tendril|p-limit|p-queue> <N> <C>
+ * usage: node pool-contender.js <floor|floor-als|tendril|p-limit|p-queue> <N> <C>
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { emit } from "../harness.js";
 
 const [mode = "floor", nArg = "1000000", cArg = "1000"] = process.argv.slice(2);
@@ -60,8 +62,13 @@ async function main(): Promise<void> {
     mode === "tendril" ? await import("@tendril/core") : ({} as typeof import("@tendril/core"));
   const pLimit = mode === "p-limit" ? (await import("p-limit")).default : undefined;
   const PQueue = mode === "p-queue" ? (await import("p-queue")).default : undefined;
+  if (mode === "floor-als") {
+    // The floor in a process where AsyncLocalStorage is on, as it is wherever Tendril runs:
+    // on Node 20 that turns on promise hooks, a cost on every promise (not on Node >= 24).
+    new AsyncLocalStorage<number>().run(0, () => undefined);
+  }
   const t0 = performance.now();
-  if (mode === "floor") {
+  if (mode === "floor" || mode === "floor-als") {
     const sem = new HandSemaphore(C);
     for (let i = 0; i < N; i++) {
       await sem.acquire();

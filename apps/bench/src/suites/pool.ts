@@ -18,6 +18,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   const contenders: Array<[string, string]> = [
     ["raw Node hand-written semaphore (floor)", "floor"],
     ["Tendril GreenPool.spawnN", "tendril"],
+    ["the floor with AsyncLocalStorage on (Node 20 tax)", "floor-als"],
     ["p-limit (Promise.all of limit(task))", "p-limit"],
     ["p-queue (add + onIdle)", "p-queue"],
   ];
@@ -55,7 +56,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   );
   const floor = rows[0];
   const tendril = rows[1];
-  const pLimit = rows[2];
+  const pLimit = rows[3];
   if (floor && tendril && pLimit) {
     const ratio = (tendril["tasks/s"] as number) / (floor["tasks/s"] as number);
     const vsPLimit = (tendril["tasks/s"] as number) / (pLimit["tasks/s"] as number);
