@@ -76,14 +76,15 @@ export class PriorityQueue<T> extends Queue<T> {
     const slot: Slot<T> = { item, seq: this.#seq++ };
     let i = heap.length;
     heap.push(slot);
+    // Invariant: swaps only, so a comparator that throws leaves every item in the heap once.
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const p = heap[parent] as Slot<T>;
       if (!this.#before(slot, p)) break;
       heap[i] = p;
+      heap[parent] = slot;
       i = parent;
     }
-    heap[i] = slot;
   }
 
   /** @internal */
@@ -93,6 +94,7 @@ export class PriorityQueue<T> extends Queue<T> {
     const last = heap.pop() as Slot<T>;
     const n = heap.length;
     if (n > 0) {
+      heap[0] = last;
       let i = 0;
       for (;;) {
         let child = 2 * i + 1;
@@ -103,9 +105,9 @@ export class PriorityQueue<T> extends Queue<T> {
         const c = heap[child] as Slot<T>;
         if (!this.#before(c, last)) break;
         heap[i] = c;
+        heap[child] = last;
         i = child;
       }
-      heap[i] = last;
     }
     return top.item;
   }
