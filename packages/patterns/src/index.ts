@@ -53,9 +53,14 @@ export {
   type FeedTitleResult,
   type FetchFeedTitleOptions,
   fetchFeedTitle,
-  RedirectError,
 } from "./dispatch/feed-scraper.js";
 export { type FeedFormat, FeedParseError, parseFeedTitle } from "./dispatch/feed-title.js";
+export {
+  type GuardedFetchOptions,
+  guardedFetch,
+  RedirectError,
+  sharedGuardLookup,
+} from "./dispatch/guarded-fetch.js";
 /** Outbound guard: refuse loopback, private and link-local destinations unless allowed. */
 export {
   type AddressCategory,

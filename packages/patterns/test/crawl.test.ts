@@ -1,6 +1,6 @@
 import { type CrawlStats, crawl, type PageResult, PageTimeoutError } from "@tendril/patterns";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type LocalServer, reply, startServer } from "./local-http.js";
+import { type LocalServer, redirect, reply, startServer } from "./local-http.js";
 
 let site: LocalServer;
 let other: LocalServer;
@@ -22,6 +22,8 @@ beforeAll(async () => {
   }
   routes["/slow"] = reply(page(), "text/html", 5_000);
   routes["/data.bin"] = reply("binary", "application/octet-stream");
+  routes["/to-private"] = redirect("http://10.0.0.1/admin");
+  routes["/to-home"] = redirect("/");
   site = await startServer(routes);
 });
 
@@ -113,6 +115,21 @@ describe("crawl", () => {
     const pages = await run(crawl([site.url("/")], { outbound: {}, maxPages: 3 }));
     expect(pages).toHaveLength(1);
     expect(pages[0]).toMatchObject({ ok: false, error: { code: "ERR_TENDRIL_OUTBOUND_REFUSED" } });
+  });
+
+  test("with an outbound policy, follows redirects itself and checks every hop", async () => {
+    const pages = await run(
+      crawl([site.url("/to-private"), site.url("/to-home")], {
+        outbound: { allowLoopback: true },
+        maxPages: 2,
+      }),
+    );
+    const byUrl = new Map(pages.map((p) => [p.url, p]));
+    expect(byUrl.get(site.url("/to-private"))).toMatchObject({
+      ok: false,
+      error: { code: "ERR_TENDRIL_OUTBOUND_REFUSED", category: "private" },
+    });
+    expect(byUrl.get(site.url("/to-home"))).toMatchObject({ ok: true, finalUrl: site.url("/") });
   });
 
   test("rejects a relative start URL", () => {

@@ -29,9 +29,15 @@ import {
   TendrilError,
   Timeout,
 } from "@tendril/core";
-import { checkOutbound, guardLookup, type OutboundPolicy } from "../dispatch/outbound-guard.js";
+import { guardedFetch } from "../dispatch/guarded-fetch.js";
+import type { OutboundPolicy } from "../dispatch/outbound-guard.js";
 import { extractLinks } from "./extract-links.js";
-import { type FetchFunction, type FetchInit, greenFetch } from "./fetch-function.js";
+import {
+  type FetchFunction,
+  type FetchInit,
+  type FetchResponse,
+  greenFetch,
+} from "./fetch-function.js";
 import { decodeText, readBody, statusError } from "./read-body.js";
 
 /** Options of `crawl`. Times are in milliseconds, sizes in bytes. */
@@ -56,7 +62,10 @@ export interface CrawlOptions {
   filter?: (url: URL) => boolean;
   /** The HTTP client. Default `urlopen` from `@tendril/green-net`. */
   fetch?: FetchFunction;
-  /** When given, every URL is checked against it first (see `checkOutbound`). Default: none. */
+  /**
+   * When given, every URL and every redirect hop is checked against it, on resolved addresses
+   * (see `guardedFetch`). Default: none — the crawler goes where the links lead.
+   */
   outbound?: OutboundPolicy;
   /** Called after every page with the running totals, e.g. to draw a progress bar. */
   onProgress?: (stats: CrawlStats) => void;
@@ -144,6 +153,7 @@ interface OriginState {
 }
 
 const END = Symbol("crawl end");
+const PAGE_HEADERS = Object.freeze({ accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5" });
 
 function positiveInt(what: string, value: unknown, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
@@ -206,7 +216,6 @@ export class Crawl implements AsyncIterable<PageResult> {
   #failed = 0;
   #skipped = 0;
   #bytes = 0;
-  #lookup: ReturnType<typeof guardLookup> | undefined;
 
   /** @internal Use `crawl()`. */
   constructor(startUrls: Iterable<string | URL>, options: CrawlOptions = {}) {
@@ -221,7 +230,6 @@ export class Crawl implements AsyncIterable<PageResult> {
     this.#filter = options.filter;
     this.#fetch = options.fetch;
     this.#outbound = options.outbound;
-    this.#lookup = options.outbound === undefined ? undefined : guardLookup(options.outbound);
     this.#onProgress = options.onProgress;
     this.#start = [];
     for (const raw of startUrls) {
@@ -387,14 +395,21 @@ export class Crawl implements AsyncIterable<PageResult> {
     let page: PageResult;
     const timeout = new Timeout(this.#pageTimeout, new PageTimeoutError(this.#pageTimeout));
     try {
-      if (this.#outbound !== undefined) await checkOutbound(task.url, this.#outbound);
-      const init: FetchInit = {
-        headers: { accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5" },
-        maxResponseSize: this.#maxBytes,
-      };
-      if (this.#lookup !== undefined) init.lookup = this.#lookup;
-      const response = await greenFetch(this.#fetch, task.url, init);
-      const finalUrl = response.url || task.url;
+      const init: FetchInit = { headers: PAGE_HEADERS, maxResponseSize: this.#maxBytes };
+      let response: FetchResponse;
+      let finalUrl: string;
+      if (this.#outbound === undefined) {
+        response = await greenFetch(this.#fetch, task.url, init);
+        finalUrl = response.url || task.url;
+      } else {
+        const guarded = await guardedFetch(task.url, {
+          policy: this.#outbound,
+          init,
+          ...(this.#fetch === undefined ? {} : { fetch: this.#fetch }),
+        });
+        response = guarded.response;
+        finalUrl = guarded.url.href;
+      }
       if (!response.ok) {
         throw await statusError(response, finalUrl);
       }

@@ -18,11 +18,10 @@
  * @module
  */
 
-import { isIP } from "node:net";
-import { type GreenPool, getHub, TendrilError } from "@tendril/core";
-import { ResponseTooLarge } from "@tendril/green-net";
-import { type FetchFunction, greenFetch } from "../client/fetch-function.js";
-import { decodeText, discardBody, readBody, statusError } from "../client/read-body.js";
+import { type GreenPool, getHub } from "@tendril/core";
+import { type LookupFunction, ResponseTooLarge } from "@tendril/green-net";
+import type { FetchFunction } from "../client/fetch-function.js";
+import { decodeText, readBody, statusError } from "../client/read-body.js";
 import {
   checkDispatchOptions,
   type DispatchOptions,
@@ -31,14 +30,8 @@ import {
   type Settled,
 } from "./dispatch.js";
 import { parseFeedTitle } from "./feed-title.js";
-import {
-  assertAddressesAllowed,
-  checkOutbound,
-  DEFAULT_PROTOCOLS,
-  guardLookup,
-  type OutboundPolicy,
-  toUrl,
-} from "./outbound-guard.js";
+import { type GuardedFetchOptions, guardedFetch, sharedGuardLookup } from "./guarded-fetch.js";
+import type { OutboundPolicy } from "./outbound-guard.js";
 
 /** Options of `fetchFeedTitle`. Sizes are in bytes. */
 export interface FetchFeedTitleOptions extends OutboundPolicy {
@@ -48,8 +41,8 @@ export interface FetchFeedTitleOptions extends OutboundPolicy {
   maxRedirects?: number;
   /** The HTTP client. Default `urlopen` from `@tendril/green-net`. */
   fetch?: FetchFunction;
-  /** @internal A prepared guarded lookup, shared by a scraper's requests. */
-  lookup?: ReturnType<typeof guardLookup>;
+  /** The guarded lookup to connect with. Default: a shared one for this policy. */
+  lookup?: LookupFunction;
 }
 
 /** Options of `createFeedScraper`. Times are in milliseconds, sizes in bytes. */
@@ -89,21 +82,6 @@ function policyOf(options: OutboundPolicy): OutboundPolicy {
 }
 
 /**
- * Too many redirects, or a redirect without a usable `Location`. `code` is
- * `ERR_TENDRIL_REDIRECT`.
- *
- * @example
- * ```ts
- * await fetchFeedTitle(url, { maxRedirects: 0 }); // throws RedirectError on a 301
- * ```
- */
-export class RedirectError extends TendrilError {
-  constructor(message: string) {
-    super("ERR_TENDRIL_REDIRECT", message);
-  }
-}
-
-/**
  * Fetches one feed and returns its title (`""` if it has none): checks the URL with the
  * outbound guard (loopback/private/link-local refused unless allowed), follows up to
  * `maxRedirects` redirects checking each hop, reads at most `maxFeedBytes`, and parses RSS,
@@ -114,7 +92,7 @@ export class RedirectError extends TendrilError {
  * @throws {HttpError} (from `@tendril/green-net`) for a non-2xx answer.
  * @throws {ResponseTooLarge} (from `@tendril/green-net`) for a feed over `maxFeedBytes`.
  * @throws {FeedParseError} for a document that is not a feed.
- * @throws {RedirectError} for too many redirects.
+ * @throws {RedirectError} for too many redirects (see `guardedFetch`).
  * @example
  * ```ts
  * const title = await fetchFeedTitle("http://127.0.0.1:8080/feeds/news.xml", { allowLoopback: true });
@@ -124,49 +102,18 @@ export async function fetchFeedTitle(
   url: string | URL,
   options: FetchFeedTitleOptions = {},
 ): Promise<string> {
-  const policy = policyOf(options);
   const maxBytes = options.maxFeedBytes ?? 1024 * 1024;
-  const maxRedirects = options.maxRedirects ?? 5;
-  const lookup = options.lookup ?? guardLookup(policy);
-  let target = await checkTarget(url, policy);
-  for (let hop = 0; ; hop++) {
-    const response = await greenFetch(options.fetch, target.href, {
-      headers: FEED_HEADERS,
-      redirect: "manual",
-      maxResponseSize: maxBytes,
-      lookup,
-    });
-    if (response.status >= 300 && response.status < 400 && response.headers.has("location")) {
-      await discardBody(response);
-      if (hop >= maxRedirects) {
-        throw new RedirectError(`${url} redirected more than ${maxRedirects} times`);
-      }
-      let next: URL;
-      try {
-        next = new URL(response.headers.get("location") as string, target);
-      } catch {
-        throw new RedirectError(`${target.href} redirected to an invalid location`);
-      }
-      target = await checkTarget(next, policy);
-      continue;
-    }
-    if (!response.ok) {
-      throw await statusError(response, target.href);
-    }
-    const body = await readBody(response, { maxBytes });
-    return parseFeedTitle(decodeText(body, response.headers.get("content-type"))).title;
-  }
-}
-
-/** `checkOutbound`, without a lookup (or a promise) for the common case of an IP literal. */
-function checkTarget(url: string | URL, policy: OutboundPolicy): URL | Promise<URL> {
-  const parsed = toUrl("fetchFeedTitle", url);
-  const host = parsed.hostname.startsWith("[") ? parsed.hostname.slice(1, -1) : parsed.hostname;
-  if (isIP(host) === 0 || !(policy.protocols ?? DEFAULT_PROTOCOLS).includes(parsed.protocol)) {
-    return checkOutbound(parsed, policy).then((checked) => checked.url);
-  }
-  assertAddressesAllowed(host, [host], policy, parsed.href);
-  return parsed;
+  const guarded: GuardedFetchOptions = {
+    policy: policyOf(options),
+    init: { headers: FEED_HEADERS, maxResponseSize: maxBytes },
+  };
+  if (options.maxRedirects !== undefined) guarded.maxRedirects = options.maxRedirects;
+  if (options.fetch !== undefined) guarded.fetch = options.fetch;
+  if (options.lookup !== undefined) guarded.lookup = options.lookup;
+  const { response, url: final } = await guardedFetch(url, guarded);
+  if (!response.ok) throw await statusError(response, final.href);
+  const body = await readBody(response, { maxBytes });
+  return parseFeedTitle(decodeText(body, response.headers.get("content-type"))).title;
 }
 
 function errorInfo(error: unknown): { code: string; message: string } {
@@ -255,7 +202,7 @@ export function createFeedScraper(
   options: FeedScraperOptions = {},
 ): (request: Request) => Promise<Response> {
   const policy = policyOf(options);
-  const lookup = guardLookup(policy);
+  const lookup = options.lookup ?? sharedGuardLookup(policy);
   const maxRequestBytes = options.maxRequestBytes ?? 64 * 1024;
   const feedOptions: FetchFeedTitleOptions = { ...policy, lookup };
   if (options.maxFeedBytes !== undefined) feedOptions.maxFeedBytes = options.maxFeedBytes;
