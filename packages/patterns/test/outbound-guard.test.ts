@@ -1,11 +1,14 @@
 import {
   checkOutbound,
   classifyAddress,
+  guardedFetch,
   guardLookup,
   isCategoryAllowed,
   OutboundRefusedError,
+  RedirectError,
 } from "@tendril/patterns";
 import { describe, expect, test } from "vitest";
+import { redirect, reply, startServer } from "./local-http.js";
 
 describe("classifyAddress", () => {
   test.each([
@@ -173,5 +176,48 @@ describe("guardLookup", () => {
     expect(refused.error).toBeInstanceOf(OutboundRefusedError);
     const allowed = await ask(guardLookup({ allowLoopback: true }), "localhost", { family: 4 });
     expect(allowed).toEqual({ error: null, result: "127.0.0.1", family: 4 });
+  });
+});
+
+describe("guardedFetch", () => {
+  test("refuses at connect time what the lookup refuses, even after the early check passed", async () => {
+    const site = await startServer({ "/": reply("hi", "text/plain") });
+    try {
+      const url = `http://localhost:${new URL(site.origin).port}/`;
+      // The early check allows loopback; the connection's lookup does not (as after a rebinding).
+      const error = await guardedFetch(url, {
+        policy: { allowLoopback: true },
+        lookup: guardLookup({}),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OutboundRefusedError);
+      expect((error as OutboundRefusedError).address).toBe("127.0.0.1");
+      const { response } = await guardedFetch(url, { policy: { allowLoopback: true } });
+      expect(response.status).toBe(200);
+      await response.text();
+    } finally {
+      await site.close();
+    }
+  });
+
+  test("follows redirects by hand, at most maxRedirects", async () => {
+    const site = await startServer({
+      "/a": redirect("/b"),
+      "/b": reply("b", "text/plain"),
+      "/loop": redirect("/loop"),
+    });
+    try {
+      const policy = { allowLoopback: true };
+      const { response, url } = await guardedFetch(site.url("/a"), { policy });
+      expect(url.href).toBe(site.url("/b"));
+      expect(await response.text()).toBe("b");
+      await expect(
+        guardedFetch(site.url("/a"), { policy, maxRedirects: 0 }),
+      ).rejects.toBeInstanceOf(RedirectError);
+      await expect(guardedFetch(site.url("/loop"), { policy })).rejects.toMatchObject({
+        code: "ERR_TENDRIL_REDIRECT",
+      });
+    } finally {
+      await site.close();
+    }
   });
 });

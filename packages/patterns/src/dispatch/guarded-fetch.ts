@@ -24,6 +24,7 @@ import {
   DEFAULT_PROTOCOLS,
   guardLookup,
   type OutboundPolicy,
+  OutboundRefusedError,
   toUrl,
 } from "./outbound-guard.js";
 
@@ -97,7 +98,8 @@ function checkTarget(url: string | URL, policy: OutboundPolicy): URL | Promise<U
  * GETs `url` under the outbound guard and returns the final response (any status but a
  * followed redirect) with the URL it came from. A green operation: kill and Timeout abort it.
  *
- * @throws {OutboundRefusedError} when the URL or a redirect leads somewhere `policy` refuses.
+ * @throws {OutboundRefusedError} when the URL or a redirect leads somewhere `policy` refuses,
+ *   before the request or when the connection resolves its host.
  * @throws {RedirectError} for more than `maxRedirects` redirects or a bad `Location`.
  * @throws {TypeError} (code `ERR_INVALID_URL`) for a URL that does not parse.
  * @example
@@ -118,7 +120,15 @@ export async function guardedFetch(
   };
   let target = await checkTarget(url, policy);
   for (let hop = 0; ; hop++) {
-    const response = await greenFetch(options.fetch, target.href, init);
+    let response: FetchResponse;
+    try {
+      response = await greenFetch(options.fetch, target.href, init);
+    } catch (error) {
+      // Refused at connect time by the guarded lookup: say so, not "request failed".
+      const cause = (error as { cause?: unknown })?.cause;
+      if (cause instanceof OutboundRefusedError) throw cause;
+      throw error;
+    }
     const location =
       response.status >= 300 && response.status < 400 ? response.headers.get("location") : null;
     if (location === null) return { response, url: target };
