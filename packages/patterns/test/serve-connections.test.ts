@@ -151,6 +151,15 @@ describe("serveConnections", () => {
     }
   });
 
+  test("reusePort is refused with a clear error on a Node without SO_REUSEPORT support", async () => {
+    const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+    const supported = major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+    if (supported) return;
+    await expect(
+      serveConnections(["127.0.0.1", 0], echo, { workers: 2, reusePort: true, signals: false }),
+    ).rejects.toThrow(/reusePort needs Node.js >= 22.12/);
+  });
+
   test("SIGTERM drains in-flight connections and exits the process with 0", async () => {
     const child = spawnProcess(
       process.execPath,

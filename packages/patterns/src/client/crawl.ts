@@ -393,7 +393,7 @@ export class Crawl implements AsyncIterable<PageResult> {
     this.#fetchers.add(self);
     const started = getHub().now();
     let page: PageResult;
-    const timeout = new Timeout(this.#pageTimeout, new PageTimeoutError(this.#pageTimeout));
+    const timeout = new Timeout(this.#pageTimeout);
     try {
       const init: FetchInit = { headers: PAGE_HEADERS, maxResponseSize: this.#maxBytes };
       let response: FetchResponse;
@@ -435,7 +435,7 @@ export class Crawl implements AsyncIterable<PageResult> {
         url: task.url,
         depth: task.depth,
         referrer: task.referrer,
-        error,
+        error: error === timeout ? new PageTimeoutError(this.#pageTimeout) : error,
         ms: getHub().now() - started,
       };
     } finally {
