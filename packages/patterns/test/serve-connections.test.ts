@@ -130,6 +130,25 @@ describe("serveConnections", () => {
     }
   });
 
+  test("a forced shutdown during a drain stops waiting (the second Ctrl-C)", async () => {
+    const server = await serveConnections(["127.0.0.1", 0], () => sleep(60_000), {
+      signals: false,
+      drainTimeout: 60_000,
+    });
+    const socket = await connect(["127.0.0.1", portOf(server)]);
+    try {
+      await sleep(20);
+      const draining = server.shutdown();
+      await sleep(20);
+      expect(server.connections()).toBe(1);
+      await server.shutdown({ force: true });
+      await draining;
+      expect(server.connections()).toBe(0);
+    } finally {
+      await socket.close();
+    }
+  });
+
   test("a failing handler is reported and closes only its own connection", async () => {
     const errors: unknown[] = [];
     const server = await serveConnections(

@@ -272,10 +272,16 @@ function serveOn(
     signalled++;
     if (signalled === 1) {
       log(`${signal}: stopping accepting, draining ${live.size} connection(s)`);
-      void shutdown().then(() => {
-        log("drained; exiting");
-        if (exitOnSignal) process.exit(process.exitCode ?? 0);
-      });
+      shutdown().then(
+        () => {
+          log("drained; exiting");
+          if (exitOnSignal) process.exit(process.exitCode ?? 0);
+        },
+        (error: unknown) => {
+          onError(error, "shutdown");
+          if (exitOnSignal) process.exit(1);
+        },
+      );
     } else {
       log(`${signal} again: closing ${live.size} connection(s) now`);
       void shutdown({ force: true });
@@ -286,7 +292,7 @@ function serveOn(
   function shutdown(request: { drainTimeout?: number; force?: boolean } = {}): Promise<void> {
     if (request.force) forceNow = true;
     if (shutdownPromise !== null) {
-      if (request.force) drained?.send();
+      if (request.force && drained !== null && !drained.ready()) drained.send();
       return shutdownPromise;
     }
     shutdownPromise = runShutdown(request.drainTimeout ?? drainTimeoutDefault);
