@@ -166,6 +166,20 @@ function platformSource(response: WebResponse): string | Uint8Array | null | und
   return undefined;
 }
 
+// The exchanges in flight on a connection (usually one; more when requests are pipelined),
+// kept on the socket so that one 'close' listener per connection — not one per request —
+// learns that the client went away.
+const kExchanges = Symbol("tendril.exchanges");
+type TrackedSocket = Socket & { [kExchanges]?: Exchange | Exchange[] | null };
+
+function onSocketClose(this: TrackedSocket): void {
+  const exchanges = this[kExchanges];
+  this[kExchanges] = null;
+  if (exchanges === null || exchanges === undefined) return;
+  if (Array.isArray(exchanges)) for (const ex of exchanges) ex.gone();
+  else exchanges.gone();
+}
+
 /**
  * One request: its Node objects, its thread, and what the access log needs. It is also the
  * `info` the handler receives and the context of its `ServerRequest`.
@@ -183,6 +197,9 @@ class Exchange implements ServeHttpInfo, RequestContext {
   closeAfter = false;
   cancelled = false;
   bytes = 0;
+  /** The intrusive list of running exchanges (for the grace period of `close()`). */
+  prev: Exchange | null = null;
+  next: Exchange | null = null;
 
   constructor(
     owner: HttpServer,
@@ -237,13 +254,38 @@ class Exchange implements ServeHttpInfo, RequestContext {
     this.closeAfter = true;
   }
 
-  // The response closed: before it finished means the client went away.
-  readonly onClose = (): void => {
+  /** Registers on the connection, so that its closing reaches this exchange. */
+  track(): void {
+    const socket = this.req.socket as TrackedSocket;
+    const current = socket[kExchanges];
+    if (current === undefined) {
+      socket.once("close", onSocketClose);
+      socket[kExchanges] = this;
+    } else if (current === null) {
+      if (socket.destroyed) this.gone();
+      else socket[kExchanges] = this;
+    } else if (Array.isArray(current)) current.push(this);
+    else socket[kExchanges] = [current, this];
+  }
+
+  untrack(): void {
+    const socket = this.req.socket as TrackedSocket;
+    const current = socket[kExchanges];
+    if (current === this) socket[kExchanges] = null;
+    else if (Array.isArray(current)) {
+      const index = current.indexOf(this);
+      if (index >= 0) current.splice(index, 1);
+      if (current.length === 0) socket[kExchanges] = null;
+    }
+  }
+
+  /** The connection closed: before the response finished means the client went away. */
+  gone(): void {
     if (this.res.writableFinished) return;
     this.cancelled = true;
     const thread = this.thread;
     if (thread !== null && !thread.dead) void thread.kill();
-  };
+  }
 }
 
 /**
@@ -270,7 +312,7 @@ export class HttpServer {
   #active = 0;
   #queue: Exchange[] = [];
   #queueHead = 0;
-  readonly #running = new Set<Exchange>();
+  #running: Exchange | null = null;
   #closing: Promise<void> | null = null;
   #drained: (() => void) | null = null;
 
@@ -361,7 +403,7 @@ export class HttpServer {
     if (graceMs !== undefined) {
       timer = getHub().schedule(graceMs, () => {
         server.closeAllConnections();
-        for (const ex of this.#running) {
+        for (let ex = this.#running; ex !== null; ex = ex.next) {
           if (ex.thread !== null && !ex.thread.dead) void ex.thread.kill();
         }
       });
@@ -403,27 +445,35 @@ export class HttpServer {
       return;
     }
     ex.expectContinue = expectContinue;
-    res.once("close", ex.onClose);
     if (this.#active < this.#maxConnections) {
+      ex.track();
       this.#start(ex);
     } else if (this.waiting() < this.#maxQueued && this.#closing === null) {
+      ex.track();
       this.#queue.push(ex);
     } else {
-      res.off("close", ex.onClose);
       this.#reject(ex, 503, "server busy", [["retry-after", "1"]]);
     }
   }
 
   #start(ex: Exchange): void {
     this.#active++;
-    this.#running.add(ex);
-    ex.thread = spawn(runExchange, this, ex);
+    const head = this.#running;
+    ex.next = head;
+    if (head !== null) head.prev = ex;
+    this.#running = ex;
+    ex.thread = spawn(runExchange, ex);
   }
 
   /** @internal A request's thread ended: free its slot and start the next waiting one. */
   _release(ex: Exchange): void {
     this.#active--;
-    this.#running.delete(ex);
+    ex.untrack();
+    const { prev, next } = ex;
+    if (prev !== null) prev.next = next;
+    else if (this.#running === ex) this.#running = next;
+    if (next !== null) next.prev = prev;
+    ex.prev = ex.next = null;
     const queue = this.#queue;
     while (this.#active < this.#maxConnections && this.#queueHead < queue.length) {
       const next = queue[this.#queueHead] as Exchange;
@@ -572,12 +622,33 @@ function writeSimple(ex: Exchange, status: number, body: string, extra: string[]
   res.end(body);
 }
 
-async function runExchange(server: HttpServer, ex: Exchange): Promise<void> {
+// The body of a request's thread. A handler that answers synchronously is served without a
+// single promise; the others continue in `finishAsync`.
+function runExchange(ex: Exchange): Promise<void> | undefined {
+  const server = ex.owner;
+  let written: Promise<void> | undefined;
   try {
-    let result: unknown = server._handle(ex);
-    if (isThenable(result)) result = await result;
-    const written = writeResponse(server, ex, result);
-    if (written !== undefined) await written;
+    const result: unknown = server._handle(ex);
+    if (isThenable(result)) return finishAsync(ex, result);
+    written = writeResponse(server, ex, result);
+  } catch (error) {
+    server._failed(ex, error);
+  }
+  if (written === undefined) {
+    server._release(ex);
+    return undefined;
+  }
+  return finishAsync(ex, written, true);
+}
+
+async function finishAsync(ex: Exchange, pending: PromiseLike<unknown>, writing = false): Promise<void> {
+  const server = ex.owner;
+  try {
+    const result = await pending;
+    if (!writing) {
+      const written = writeResponse(server, ex, result);
+      if (written !== undefined) await written;
+    }
   } catch (error) {
     server._failed(ex, error);
   } finally {
