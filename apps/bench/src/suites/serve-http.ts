@@ -87,7 +87,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const [name, mode] of contenders) {
         const server = await startServer(mode, size);
-        let load: Record<string, number | string>;
+        let load: Record<string, number | string> | undefined;
         try {
           const url = `http://127.0.0.1:${server.port}/`;
           await runChild("serve-http-load.js", [url, String(connections), "1"], { cpus: "1" }); // warm-up
@@ -103,7 +103,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
             cpu: number[];
             errors: number;
           };
-          if (load! !== undefined) {
+          if (load !== undefined) {
             s.rps.push(Number(load.rps));
             s.p99.push(Number(load.p99));
             s.cpu.push(cpu / Number(load.requests));
