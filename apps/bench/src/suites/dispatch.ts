@@ -161,8 +161,9 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
           name,
           "req/s": Number(load.rps),
           "fetches/s": Number(load.fetchesPerSec),
-          "p50 ms": Number(load.p50),
-          "p99 ms": Number(load.p99),
+          // Latency of a server that answered nothing in the run is unknown, not 0.
+          "p50 ms": served > 0 ? Number(load.p50) : undefined,
+          "p99 ms": served > 0 ? Number(load.p99) : undefined,
           errors: Number(load.non2xx) + Number(load.errors) + Number(load.badBodies),
           "CPU ms/req": cpuPerRequest,
           "10 slow feeds ms": median(slow),

@@ -210,6 +210,7 @@ export class Crawl implements AsyncIterable<PageResult> {
   #coordinator: GreenThread<void> | null = null;
   #finished = false;
   #startedAt = 0;
+  #endedAt: number | null = null;
   #queued = 0;
   #inFlight = 0;
   #fetched = 0;
@@ -257,7 +258,8 @@ export class Crawl implements AsyncIterable<PageResult> {
       failed: this.#failed,
       skipped: this.#skipped,
       bytes: this.#bytes,
-      elapsedMs: this.#coordinator === null ? 0 : getHub().now() - this.#startedAt,
+      elapsedMs:
+        this.#coordinator === null ? 0 : (this.#endedAt ?? getHub().now()) - this.#startedAt,
       maxPages: this.#maxPages,
     };
   }
@@ -324,7 +326,7 @@ export class Crawl implements AsyncIterable<PageResult> {
         if (page.ok) {
           this.#fetched++;
           this.#bytes += page.bytes;
-          for (const link of page.links) this.#consider(link, task, page.finalUrl);
+          for (const link of page.links) this.#consider(link, task);
         } else this.#failed++;
         await this.#output.put(page);
         this.#onProgress?.(this.stats());
@@ -333,11 +335,12 @@ export class Crawl implements AsyncIterable<PageResult> {
       await this.#output.put(END);
     } finally {
       this.#finished = true;
+      this.#endedAt = getHub().now();
       this.#killFetchers();
     }
   }
 
-  #consider(link: string, from: Task, _finalUrl: string): void {
+  #consider(link: string, from: Task): void {
     const depth = from.depth + 1;
     if (this.#seen.has(link)) return;
     let url: URL;
