@@ -1,5 +1,6 @@
+import type { AddressInfo } from "node:net";
 import { GreenPool } from "@tendril/core";
-import { HttpError, ResponseTooLarge } from "@tendril/green-net";
+import { HttpError, listen, ResponseTooLarge, serveHttp } from "@tendril/green-net";
 import {
   createFeedScraper,
   type FeedTitleResult,
@@ -175,5 +176,39 @@ describe("createFeedScraper", () => {
     expect(
       (await handler(post('{"urls":[1]}', { "content-type": "application/json" }))).status,
     ).toBe(400);
+  });
+
+  test("on serveHttp: titles over real HTTP, and a client that gives up cancels its fetches", async () => {
+    const handler = createFeedScraper({ pool, ...allow, deadline: 30_000, timeout: 30_000 });
+    const server = await serveHttp(await listen(["127.0.0.1", 0]), handler);
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const response = await fetch(base, {
+        method: "POST",
+        body: `${feeds.url("/rss.xml")}\n${feeds.url("/atom.xml")}\n`,
+      });
+      expect(await response.text()).toBe("RSS Feed\nAtom Feed\n");
+
+      const before = feeds.hits.get("/slow.xml") ?? 0;
+      const controller = new AbortController();
+      const abandoned = fetch(base, {
+        method: "POST",
+        body: feeds.url("/slow.xml"),
+        signal: controller.signal,
+      }).catch(() => "aborted");
+      for (let i = 0; i < 200 && (feeds.hits.get("/slow.xml") ?? 0) === before; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(feeds.load.now).toBeGreaterThan(0);
+      controller.abort();
+      expect(await abandoned).toBe("aborted");
+      // The request's thread was killed, its fetch aborted: the feed server sees the close.
+      for (let i = 0; i < 200 && feeds.load.now > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(feeds.load.now).toBe(0);
+    } finally {
+      await server.close();
+    }
   });
 });
