@@ -82,10 +82,7 @@ export interface ServeHttpInfo {
 export type HttpHandler = (
   request: ServerRequest,
   info: ServeHttpInfo,
-) =>
-  | WebResponse
-  | { readonly status: number }
-  | PromiseLike<WebResponse | { readonly status: number }>;
+) => WebResponse | PromiseLike<WebResponse>;
 
 /** Where to serve: a port, `[host, port]`, `{ host, port }`, a Unix socket path, or a server. */
 export type HttpListenerLike =
@@ -498,7 +495,7 @@ export class HttpServer {
   }
 
   /** @internal */
-  _handle(ex: Exchange): WebResponse | { readonly status: number } | PromiseLike<unknown> {
+  _handle(ex: Exchange): WebResponse | PromiseLike<WebResponse> {
     const request = new ServerRequest(ex.req, ex);
     ex.request = request;
     return this.#handler(request, ex);
