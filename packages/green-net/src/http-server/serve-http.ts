@@ -638,7 +638,11 @@ function runExchange(ex: Exchange): Promise<void> | undefined {
   return finishAsync(ex, written, true);
 }
 
-async function finishAsync(ex: Exchange, pending: PromiseLike<unknown>, writing = false): Promise<void> {
+async function finishAsync(
+  ex: Exchange,
+  pending: PromiseLike<unknown>,
+  writing = false,
+): Promise<void> {
   const server = ex.owner;
   try {
     const result = await pending;
