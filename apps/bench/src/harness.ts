@@ -60,10 +60,16 @@ function hasTaskset(): boolean {
 }
 
 /** Runs `dist/children/<name>.js` (Node) or `python/<name>.py` (Python) and parses its RESULT line. */
-export function runChild(file: string, args: string[] = [], options: ChildOptions = {}): Promise<Measurement> {
+export function runChild(
+  file: string,
+  args: string[] = [],
+  options: ChildOptions = {},
+): Promise<Measurement> {
   const isPython = file.endsWith(".py");
   const command = isPython ? SYSTEM_PYTHON : process.execPath;
-  const script = isPython ? join(benchRoot, "python", file) : join(benchRoot, "dist", "children", file);
+  const script = isPython
+    ? join(benchRoot, "python", file)
+    : join(benchRoot, "dist", "children", file);
   let argv = isPython ? [script, ...args] : [...(options.nodeFlags ?? []), script, ...args];
   let cmd = command;
   if (options.cpus && hasTaskset()) {
@@ -86,7 +92,11 @@ export function runChild(file: string, args: string[] = [], options: ChildOption
       clearTimeout(timer);
       const line = out.split("\n").find((l) => l.startsWith("RESULT "));
       if (!line) {
-        reject(new Error(`${file} ${args.join(" ")} exited with ${code} and printed no RESULT line:\n${out}`));
+        reject(
+          new Error(
+            `${file} ${args.join(" ")} exited with ${code} and printed no RESULT line:\n${out}`,
+          ),
+        );
         return;
       }
       resolve(JSON.parse(line.slice("RESULT ".length)) as Measurement);
@@ -121,13 +131,17 @@ export function printTable(title: string, rows: Row[], metrics: string[], ratioO
     if (ratioOf) {
       const v = r[ratioOf];
       const f = floor?.[ratioOf];
-      cells.push(typeof v === "number" && typeof f === "number" && f !== 0 ? `${(v / f).toFixed(2)}x` : "-");
+      cells.push(
+        typeof v === "number" && typeof f === "number" && f !== 0 ? `${(v / f).toFixed(2)}x` : "-",
+      );
     }
     return cells;
   });
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join("  ");
   console.log(`\n${title}`);
   console.log(line(headers));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));

@@ -65,7 +65,12 @@ describe("Timeout", () => {
       const t = spawn(async () => {
         const timeout = new Timeout(5);
         // A long stretch with no green operation: advance time by sleeping in another thread.
-        await new Promise<void>((resolve) => spawn(async () => (await sleep(10), resolve())));
+        await new Promise<void>((resolve) =>
+          spawn(async () => {
+            await sleep(10);
+            resolve();
+          }),
+        );
         try {
           await sleep(0);
           return "no";
@@ -80,7 +85,12 @@ describe("Timeout", () => {
     withVirtualHub(async () => {
       const t = spawn(async () => {
         const timeout = new Timeout(5);
-        await new Promise<void>((resolve) => spawn(async () => (await sleep(10), resolve())));
+        await new Promise<void>((resolve) =>
+          spawn(async () => {
+            await sleep(10);
+            resolve();
+          }),
+        );
         timeout.cancel();
         await sleep(1);
         return "ok";
@@ -146,7 +156,11 @@ describe("Timeout", () => {
 describe("withTimeout", () => {
   test("returns the function's result when it finishes in time", () =>
     withVirtualHub(async () => {
-      expect(await withTimeout(100, async (x: number) => (await sleep(10), x), 5)).toBe(5);
+      const slowIdentity = async (x: number) => {
+        await sleep(10);
+        return x;
+      };
+      expect(await withTimeout(100, slowIdentity, 5)).toBe(5);
       expect(await withTimeout(100, (x: number) => x + 1, 5)).toBe(6);
     }));
 

@@ -38,10 +38,18 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   } else {
     rows.push({ name: "Eventlet (python3-eventlet not installed)" });
   }
-  printTable(`spawn: ${n.toLocaleString("en-US")} threads, yield once, wait all (median of ${repeats}) — node ${process.version}`, rows, ["ms", "B/thread"], "ms");
+  printTable(
+    `spawn: ${n.toLocaleString("en-US")} threads, yield once, wait all (median of ${repeats}) — node ${process.version}`,
+    rows,
+    ["ms", "B/thread"],
+    "ms",
+  );
   const floor = rows[0];
   if (floor) {
-    const b = rows.map((r) => `${r.name}: ${typeof r["B/thread"] === "number" && typeof floor["B/thread"] === "number" ? (r["B/thread"] / floor["B/thread"]).toFixed(2) : "-"}x`);
+    const b = rows.map(
+      (r) =>
+        `${r.name}: ${typeof r["B/thread"] === "number" && typeof floor["B/thread"] === "number" ? (r["B/thread"] / floor["B/thread"]).toFixed(2) : "-"}x`,
+    );
     console.log(`bytes/thread ×floor: ${b.join("; ")}`);
   }
 }
