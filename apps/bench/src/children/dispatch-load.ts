@@ -3,6 +3,10 @@
  * (text/plain, one per line) for D seconds; checks every answer was a 200 that carried one
  * line per URL.
  *
+ * With `DISPATCH_AMOUNT=n` in the environment it sends exactly n requests instead, whatever
+ * the time (answers may take up to 2 minutes): the way to measure a server so slow that a
+ * 10-second run ends before its first answers come back.
+ *
  * usage: node dispatch-load.js <server url> <connections> <seconds> <feed url>...
  */
 
@@ -13,11 +17,12 @@ const [target = "", connectionsArg = "50", secondsArg = "10", ...feedUrls] = pro
 const body = `${feedUrls.join("\n")}\n`;
 let badBodies = 0;
 
+const amount = Number(process.env.DISPATCH_AMOUNT ?? 0);
 const result = await autocannon({
   url: target,
   method: "POST",
   connections: Number(connectionsArg),
-  duration: Number(secondsArg),
+  ...(amount > 0 ? { amount, timeout: 120 } : { duration: Number(secondsArg) }),
   headers: { "content-type": "text/plain" },
   body,
   setupClient(client) {
