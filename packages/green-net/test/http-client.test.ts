@@ -255,6 +255,13 @@ describe("HttpClient limits the response size", () => {
     expect((error as Error).message).toContain("Content-Length is 4194304");
   });
 
+  test("a HEAD response's Content-Length is not held against the limit", async () => {
+    client = new HttpClient({ maxResponseSize: 1024 });
+    const response = await client.urlopen(`${base}/big`, { method: "HEAD" });
+    expect(response.headers.get("content-length")).toBe(String(4 * 1024 * 1024));
+    expect(await response.bytes()).toHaveLength(0);
+  });
+
   test("a 10 GB streamed response is cut at the limit, never read into memory", async () => {
     client = new HttpClient({ maxResponseSize: 1024 * 1024 });
     const response = await client.urlopen(`${base}/infinite`);

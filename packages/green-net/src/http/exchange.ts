@@ -104,7 +104,8 @@ export class Exchange {
   onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
     if (status < 200) return true; // 1xx: the final response follows
     this.#resume = resume;
-    if (this.limit !== Number.POSITIVE_INFINITY) {
+    // A HEAD response's Content-Length describes a body that is not sent.
+    if (this.limit !== Number.POSITIVE_INFINITY && this.method !== "HEAD") {
       const declared = rawHeader(raw, "content-length");
       if (declared !== null && Number(declared) > this.limit) {
         this.abort(new ResponseTooLarge(this.limit, this.url, `Content-Length is ${declared}`));

@@ -303,7 +303,11 @@ export class GreenDispatcher extends Dispatcher {
 
   override dispatch(opts: DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const inner = handler as unknown as AnyHandler;
-    const tracker = new Tracker(urlOf(opts), this.#limit);
+    // A HEAD response's Content-Length describes a body that is not sent: no limit applies.
+    const tracker = new Tracker(
+      urlOf(opts),
+      opts.method === "HEAD" ? Number.POSITIVE_INFINITY : this.#limit,
+    );
     const wrapped =
       typeof inner.onRequestStart === "function"
         ? new ControllerHandler(inner, tracker)
