@@ -387,6 +387,18 @@ describe("serveHttp enforces its limits", () => {
     expect(reported).toEqual([]);
   });
 
+  test("a large body the handler did not read is not drained: the connection closes after the response", async () => {
+    const server = await serve(() => new Response("ignored your upload"));
+    const port = (server.address() as AddressInfo).port;
+    const reply = await raw(
+      port,
+      `POST / HTTP/1.1\r\nHost: t\r\nContent-Length: ${8 * 1024 * 1024}\r\n\r\n${"x".repeat(1024)}`,
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(reply).toMatch(/connection: close/i);
+    expect(reply).toMatch(/ignored your upload$/);
+  });
+
   test("a request target over maxUrlLength gets 414", async () => {
     const server = await serve(() => new Response("no"), { maxUrlLength: 100 });
     expect((await get(`${server.url}/${"a".repeat(200)}`)).status).toBe(414);

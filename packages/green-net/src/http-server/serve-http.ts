@@ -507,7 +507,10 @@ export class HttpServer {
       ex.closeAfter ||
       !this.#keepAlive ||
       this.#closing !== null ||
-      (ex.expectContinue && !ex.continued)
+      (ex.expectContinue && !ex.continued) ||
+      // A body still arriving that the handler did not read: rather than let Node drain it
+      // (however large) to keep the connection, close the connection after the response.
+      !ex.req.complete
     );
   }
 
