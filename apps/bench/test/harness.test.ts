@@ -24,11 +24,7 @@ describe("harness", () => {
     vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
     printTable(
       "title",
-      [
-        { name: "floor", ops: 1000 },
-        { name: "contender", ops: 500 },
-        { name: "missing" },
-      ],
+      [{ name: "floor", ops: 1000 }, { name: "contender", ops: 500 }, { name: "missing" }],
       ["ops"],
       "ops",
     );
