@@ -111,6 +111,17 @@ describe("crawl", () => {
     expect(crawler.stats().inFlight).toBeGreaterThanOrEqual(0);
   });
 
+  test("stop() from another thread ends a reader that is waiting for the next page", async () => {
+    const { sleep, spawn } = await import("@tendril/core");
+    const crawler = crawl([site.url("/slow")], { pageTimeout: 10_000 });
+    const reader = spawn(async () => run(crawler));
+    await sleep(50); // the reader is parked: the only page takes 5 s
+    await crawler.stop();
+    const pages = await reader.wait();
+    expect(pages).toEqual([]);
+    expect(crawler.stats().inFlight).toBe(0);
+  });
+
   test("refuses private destinations when given an outbound policy", async () => {
     const pages = await run(crawl([site.url("/")], { outbound: {}, maxPages: 3 }));
     expect(pages).toHaveLength(1);

@@ -206,6 +206,7 @@ export class Crawl implements AsyncIterable<PageResult> {
   readonly #seen = new Set<string>();
   readonly #inbox = new Queue<Done>();
   readonly #output = new Queue<PageResult | typeof END>(1);
+  #stopped = false;
   readonly #fetchers = new Set<GreenThread<unknown>>();
   #coordinator: GreenThread<void> | null = null;
   #finished = false;
@@ -270,9 +271,15 @@ export class Crawl implements AsyncIterable<PageResult> {
    */
   async stop(): Promise<void> {
     this.#finished = true;
+    this.#stopped = true;
+    const fetchers = this.#killFetchers();
     const coordinator = this.#coordinator;
     if (coordinator !== null && !coordinator.dead) await coordinator.kill();
-    this.#killFetchers();
+    await fetchers;
+    this.#inFlight = 0; // their results will never be collected
+    // A reader parked in get() (the queue is then empty) must learn that the crawl is over:
+    // the coordinator was killed before it could send the end marker.
+    if (this.#output.getting() > 0) this.#output.putNowait(END);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -283,6 +290,7 @@ export class Crawl implements AsyncIterable<PageResult> {
     this.#begin();
     try {
       for (;;) {
+        if (this.#stopped && this.#output.qsize() === 0) return;
         const item = await this.#output.get();
         if (item === END) return;
         yield item;
@@ -308,9 +316,10 @@ export class Crawl implements AsyncIterable<PageResult> {
     this.#coordinator.name = "crawl coordinator";
   }
 
-  #killFetchers(): void {
-    for (const fetcher of this.#fetchers) void fetcher.kill();
+  #killFetchers(): Promise<unknown> {
+    const kills = [...this.#fetchers].map((fetcher) => fetcher.kill());
     this.#fetchers.clear();
+    return Promise.all(kills);
   }
 
   async #run(): Promise<void> {
@@ -336,7 +345,7 @@ export class Crawl implements AsyncIterable<PageResult> {
     } finally {
       this.#finished = true;
       this.#endedAt = getHub().now();
-      this.#killFetchers();
+      void this.#killFetchers();
     }
   }
 
