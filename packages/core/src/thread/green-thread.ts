@@ -1,7 +1,8 @@
 /**
  * Green threads: an async function run under a thread context. The context travels with the
- * function's continuations through `AsyncLocalStorage`, so `getCurrent()` works anywhere in
- * the thread and every green operation knows whom to interrupt.
+ * function's continuations (see `thread-context.ts`: AsyncLocalStorage on Node >= 24, V8
+ * promise hooks before that), so `getCurrent()` works anywhere in the thread and every green
+ * operation knows whom to interrupt.
  *
  * Interruption is the heart of the model. A green operation (`suspend`) registers a `Waiter`
  * on the current thread; `kill()` or a `Timeout` rejects the thread's pending waiters at once
@@ -10,20 +11,22 @@
  * error at its next one — the JavaScript reading of Eventlet's "a green thread can only be
  * interrupted where it could switch".
  *
- * Trade-off: on Node 20 `AsyncLocalStorage` enables V8 promise hooks, which roughly doubles
- * the cost of every promise in the process; on Node 24 (AsyncContextFrame) it is nearly free.
- * Nothing else can carry a context across `await`, so we pay it and keep the rest of the
- * thread lean: one queue entry per spawn, lazily created signal, links and waiters.
+ * Trade-off: carrying a context across `await` costs something on every promise in the
+ * process, so the rest of the thread is kept lean: ten fields, flags in one integer, one hub
+ * queue entry per spawn, and a lazily created signal, name, links and waiters.
  *
  * @module
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
 import { checkFunction, checkMs, describeValue, GreenThreadExit, TendrilError } from "../errors.js";
 import { getHub, type TimerHandle } from "../hub/hub.js";
 import { report } from "../hub/report.js";
+import { createThreadContext } from "./thread-context.js";
 
-const storage = new AsyncLocalStorage<GreenThread<unknown>>();
+const context = createThreadContext<GreenThread<unknown>>();
+
+/** @internal How thread identity travels in this process: "als" or "hooks". */
+export const contextKind = context.kind;
 
 const READY = 0;
 const RUNNING = 1;
@@ -382,7 +385,7 @@ export class GreenThread<R = unknown> {
     this._flags = (this._flags & ~STATE) | RUNNING | STARTED;
     if (this._x !== null) this._x.timer = null;
     if (probe !== null) segmentStart = getHub().now();
-    storage.run(this as GreenThread<unknown>, startBody, this as GreenThread<unknown>);
+    context.run(this as GreenThread<unknown>, startBody, this as GreenThread<unknown>);
   }
 
   /** @internal */
@@ -588,12 +591,12 @@ function callLink<R>(
 }
 
 // The settle handlers are shared, not bound per thread: they run in the context captured when
-// `then` was called — the thread's own — so `storage.getStore()` tells them whose result it is.
+// `then` was called — the thread's own — so `context.get()` tells them whose result it is.
 function onFulfilled(value: unknown): void {
-  (storage.getStore() as GreenThread<unknown>)._finish(true, value);
+  (context.get() as GreenThread<unknown>)._finish(true, value);
 }
 function onRejected(error: unknown): void {
-  (storage.getStore() as GreenThread<unknown>)._finish(false, error);
+  (context.get() as GreenThread<unknown>)._finish(false, error);
 }
 
 function startBody(t: GreenThread<unknown>): void {
@@ -646,7 +649,7 @@ function unregister(t: GreenThread<unknown>): void {
 
 /** @internal The thread the caller runs in. */
 export function currentThread(): GreenThread<unknown> {
-  return storage.getStore() ?? mainThread;
+  return context.get() ?? mainThread;
 }
 
 /**
@@ -658,7 +661,7 @@ export function currentThread(): GreenThread<unknown> {
  * ```
  */
 export function getCurrent(): GreenThread<unknown> {
-  return storage.getStore() ?? mainThread;
+  return context.get() ?? mainThread;
 }
 
 type Fn<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
@@ -808,7 +811,7 @@ export function suspendAt<T>(
   depth: number,
   executor: (waiter: Waiter<T>) => Canceler | undefined | void,
 ): Promise<T> {
-  const thread = storage.getStore() ?? mainThread;
+  const thread = context.get() ?? mainThread;
   if (probe !== null) endSegment(thread);
   if (thread._flags & HAS_PENDING)
     return Promise.reject((thread._takePending() as { reason: unknown }).reason);
