@@ -809,7 +809,8 @@ function isNetServer(value: unknown): value is NetServer {
  * `listener` is a port (all interfaces), `[host, port]`, `{ host, port }`, a Unix socket path
  * (`{ path }` or a string), a `net.Server`/`http.Server`, or a `GreenListener` from `listen()`
  * — a listening one is taken over: its new connections come here from then on (a TLS
- * listener is refused: serve HTTPS from an `https.Server`).
+ * listener is refused: serve HTTPS from an `https.Server`). Connections a `GreenListener`
+ * had queued and nobody accepted before the takeover stay with it: hand it over fresh.
  *
  * Requests beyond `maxConnections` wait in FIFO order, up to `maxQueued`; past that they get
  * `503` with `Retry-After: 1`, and a waiting client that hangs up leaves the queue. A waiting
