@@ -244,6 +244,22 @@ describe("kill", () => {
       await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
     }));
 
+  test("a thread that fails because the kill aborted its signal ended by the kill, silently", () =>
+    withVirtualHub(async () => {
+      const t = spawn(async () => {
+        const signal = getCurrent().signal;
+        // A plain promise that rejects when the signal aborts, as fetch does.
+        await new Promise((_, reject) =>
+          signal.addEventListener("abort", () => reject(new TypeError("fetch failed"))),
+        );
+      });
+      await sleep(0);
+      await t.kill();
+      await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
+      await sleep(0);
+      expect(reported).toEqual([]);
+    }));
+
   test("killing the current thread throws at once; the main thread cannot be killed", () =>
     withVirtualHub(async () => {
       const t = spawn(async () => {

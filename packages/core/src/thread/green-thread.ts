@@ -394,8 +394,10 @@ export class GreenThread<R = unknown> {
     if ((flags & STATE) === DONE) return;
     if (probe !== null && flags & STARTED) endSegment(this as GreenThread<unknown>);
     const x = this._x;
-    if (ok && flags & HAS_PENDING && flags & PENDING_IS_KILL) {
-      // The kill never met a green operation: the thread still ended by it.
+    if (flags & HAS_PENDING && flags & PENDING_IS_KILL) {
+      // The kill never met a green operation: the thread still ended by it — also when it
+      // failed meanwhile, typically because the kill aborted `signal` under a plain promise
+      // (a `fetch` rejecting with "fetch failed"), which is the kill seen from below.
       ok = false;
       value = (x as ThreadExtras).pending;
     }
