@@ -19,6 +19,7 @@ describe("thread identity across continuations", () => {
         note();
         await Promise.resolve();
         note();
+        // biome-ignore lint/suspicious/noThenProperty: the point is to await a thenable
         await { then: (resolve: (v: number) => void) => resolve(1) };
         note();
         await Promise.all([sleep(2), sleep(3)]);
