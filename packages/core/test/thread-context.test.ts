@@ -1,9 +1,13 @@
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { type GreenThread, getCurrent, sleep, spawn } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import { describe, expect, test } from "vitest";
 
-// Node 20/22 carry thread identity with V8 promise hooks, Node 24 with AsyncLocalStorage; CI
-// runs this file on both, so both carriers meet the same spec.
+// Thread identity travels on V8 promise hooks (or AsyncLocalStorage with TENDRIL_CONTEXT=als); CI
+// runs this file on Node 20 and 24, and the "als" carrier has a run of its own below.
 describe("thread identity across continuations", () => {
   test("survives awaits of native promises, thenables, Promise.all, async generators and then()", () =>
     withVirtualHub(async () => {
@@ -65,5 +69,34 @@ describe("thread identity across continuations", () => {
     );
     expect(outside.name).toBe("main");
     expect(getCurrent().name).toBe("main");
+  });
+});
+
+// The carrier is chosen once per process, so the AsyncLocalStorage one runs in a child process
+// against the built package (the README's test command builds before testing).
+describe("the AsyncLocalStorage carrier (TENDRIL_CONTEXT=als)", () => {
+  test("keeps identity across awaits and still lets kill and Timeout interrupt", async () => {
+    const script = `
+      import { getCurrent, sleep, spawn, withTimeout, GreenThreadExit } from "@tendril/core";
+      const t = spawn(async () => {
+        const me = getCurrent();
+        await Promise.resolve();
+        await sleep(1);
+        const late = await withTimeout({ ms: 5, timeoutValue: "late" }, () => sleep(1000));
+        return getCurrent() === me && late === "late";
+      });
+      const k = spawn(() => sleep(10_000));
+      await sleep(0);
+      await k.kill();
+      const killed = await k.wait().catch((e) => e instanceof GreenThreadExit);
+      console.log(JSON.stringify({ same: await t.wait(), killed }));
+    `;
+    const cwd = join(dirname(fileURLToPath(import.meta.url)), "..");
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      { cwd, env: { ...process.env, TENDRIL_CONTEXT: "als" }, timeout: 20_000 },
+    );
+    expect(JSON.parse(stdout)).toEqual({ same: true, killed: true });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Green threads: an async function run under a thread context. The context travels with the
- * function's continuations (see `thread-context.ts`: AsyncLocalStorage on Node >= 24, V8
- * promise hooks before that), so `getCurrent()` works anywhere in the thread and every green
+ * function's continuations (see `thread-context.ts`: V8 promise hooks, or AsyncLocalStorage
+ * on request), so `getCurrent()` works anywhere in the thread and every green
  * operation knows whom to interrupt.
  *
  * Interruption is the heart of the model. A green operation (`suspend`) registers a `Waiter`

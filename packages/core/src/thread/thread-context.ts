@@ -2,17 +2,16 @@
  * How a green thread's identity travels with its async continuations. Two carriers, one
  * contract (`run` a function as a thread, `get` the thread running now):
  *
- * - `AsyncLocalStorage`, on Node >= 24, where it is built on AsyncContextFrame and nearly free.
- *   It also follows timers and event-emitter callbacks.
- * - V8's promise hooks (`v8.promiseHooks`), on Node 20 and 22. There `AsyncLocalStorage`
- *   turns on Node's async_hooks machinery, which gives every promise in the process an async
- *   id and a copied store and roughly halves the speed of promise-heavy code. Tendril's threads
- *   only ever resume through promises (every green operation is one), so three small hooks
- *   that stamp each promise with the thread that created it, and restore that thread around
- *   each reaction, carry the identity at a fraction of the cost. The trade-off: a raw
- *   `setTimeout` or event-emitter callback registered inside a thread runs as the main thread.
- *
- * `TENDRIL_CONTEXT=als` or `=hooks` overrides the choice (for measuring both).
+ * - V8's promise hooks (`v8.promiseHooks`), the default. Tendril's threads only ever resume
+ *   through promises (every green operation is one), so three small hooks — stamp each new
+ *   promise with the thread that created it, restore that thread around each reaction — carry
+ *   the identity. Measured against `AsyncLocalStorage` (`pnpm bench`): on Node 20, where
+ *   `AsyncLocalStorage` turns on Node's async_hooks machinery (an async id and a copied store
+ *   on every promise), pools ran 2–2.5x and `imap` 1.4x faster; on Node 24, where it is built
+ *   on AsyncContextFrame, pools still ran 1.4x and `imap` 1.45x faster with 20% less memory.
+ *   The trade-off: a raw `setTimeout` or event-emitter callback registered inside a thread
+ *   runs as the main thread — the same on every Node version.
+ * - `AsyncLocalStorage` (`TENDRIL_CONTEXT=als`), which also follows timers and emitters.
  *
  * @module
  */
@@ -74,9 +73,5 @@ function hookContext<T extends object>(): ThreadContext<T> {
 
 /** @internal Picks the carrier for this process. */
 export function createThreadContext<T extends object>(): ThreadContext<T> {
-  const forced = process.env.TENDRIL_CONTEXT;
-  if (forced === "als") return alsContext<T>();
-  if (forced === "hooks") return hookContext<T>();
-  const major = Number(process.versions.node.split(".")[0]);
-  return major >= 24 ? alsContext<T>() : hookContext<T>();
+  return process.env.TENDRIL_CONTEXT === "als" ? alsContext<T>() : hookContext<T>();
 }
