@@ -13,7 +13,7 @@
  */
 
 import { execFileSync, spawn as spawnProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -161,4 +161,102 @@ export function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   const index = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
   return s[index] as number;
+}
+
+/** A long-lived server child started by `startServerChild`. */
+export interface ServerChild {
+  /** The port it printed (`PORT n`). */
+  readonly port: number;
+  /** Sends it a signal (e.g. SIGUSR2 to start a measurement). */
+  signal(name: NodeJS.Signals): void;
+  /** CPU time (user + system) it has used so far, in ms; NaN where /proc is missing. */
+  cpuMs(): number;
+  /** Stops it with SIGTERM (SIGKILL after 5 s) and resolves with everything it printed. */
+  stop(): Promise<string>;
+}
+
+/**
+ * Starts a long-lived server child (`dist/children/<file>` or `python/<file>`), pinned to
+ * `cpus`, and resolves once it printed `PORT n`. Rejects when it exits first or says nothing
+ * within 20 s.
+ */
+export function startServerChild(
+  file: string,
+  args: string[],
+  options: { cpus: string; nodeFlags?: string[] },
+): Promise<ServerChild> {
+  const isPython = file.endsWith(".py");
+  const command = isPython ? SYSTEM_PYTHON : process.execPath;
+  const script = isPython
+    ? join(benchRoot, "python", file)
+    : join(benchRoot, "dist", "children", file);
+  let cmd = command;
+  let argv = isPython ? [script, ...args] : [...(options.nodeFlags ?? []), script, ...args];
+  if (hasTaskset()) {
+    argv = ["-c", options.cpus, command, ...argv];
+    cmd = "/usr/bin/taskset";
+  }
+  const child = spawnProcess(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => {
+    out += chunk;
+  });
+  const label = `${file} ${args.join(" ")}`.trim();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${label} did not print its port within 20 s:\n${out}`));
+    }, 20_000);
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited with ${code} before listening:\n${out}`));
+    };
+    child.once("exit", onExit);
+    const check = (): void => {
+      const match = /^PORT (\d+)$/m.exec(out);
+      if (!match) return;
+      child.stdout.off("data", check);
+      child.off("exit", onExit);
+      clearTimeout(timer);
+      resolve({
+        port: Number(match[1]),
+        signal: (name) => child.kill(name),
+        cpuMs: () => cpuMsOf(child.pid),
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) {
+              done(out);
+              return;
+            }
+            const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+            child.once("exit", () => {
+              clearTimeout(kill);
+              done(out);
+            });
+            child.kill("SIGTERM");
+          }),
+      });
+    };
+    child.stdout.on("data", check);
+    check();
+  });
+}
+
+/** The number after `NAME ` on a line of a child's output, if it printed one. */
+export function printedNumber(output: string, name: string): number | undefined {
+  const match = new RegExp(`^${name} (\\d+)$`, "m").exec(output);
+  return match ? Number(match[1]) : undefined;
+}
+
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    // Fields after the command's ")": state is field 3, utime 14, stime 15 (clock ticks).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
 }

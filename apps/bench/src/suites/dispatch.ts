@@ -12,89 +12,17 @@
  * dispatcher that really fans out answers in about the slowest upstream's time.
  */
 
-import { spawn as spawnProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { benchRoot, hasEventlet, median, printTable, type Row, runChild } from "../harness.js";
+import {
+  hasEventlet,
+  median,
+  printedNumber,
+  printTable,
+  type Row,
+  runChild,
+  startServerChild,
+} from "../harness.js";
 
 const SLOWEST_UPSTREAM_MS = 240;
-
-interface LongChild {
-  port: number;
-  /** CPU time (user + system) the server has used so far, in ms; NaN where /proc is missing. */
-  cpuMs(): number;
-  stop(): Promise<{ rssMb: number | undefined }>;
-}
-
-/** Starts a long-lived server child (Node file in dist/children or Python file) and waits for `PORT n`. */
-function startServer(file: string, args: string[], cpus: string): Promise<LongChild> {
-  const isPython = file.endsWith(".py");
-  const command = isPython ? "/usr/bin/python3" : process.execPath;
-  const script = isPython
-    ? join(benchRoot, "python", file)
-    : join(benchRoot, "dist", "children", file);
-  let cmd = command;
-  let argv = [script, ...args];
-  if (existsSync("/usr/bin/taskset")) {
-    argv = ["-c", cpus, command, ...argv];
-    cmd = "/usr/bin/taskset";
-  }
-  const child = spawnProcess(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => {
-    out += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${file} did not print its port within 20 s:\n${out}`));
-    }, 20_000);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`${file} exited with ${code} before listening:\n${out}`));
-    };
-    child.once("exit", onExit);
-    const check = () => {
-      const match = /^PORT (\d+)$/m.exec(out);
-      if (!match) return;
-      child.stdout.off("data", check);
-      child.off("exit", onExit);
-      clearTimeout(timer);
-      resolve({
-        port: Number(match[1]),
-        cpuMs: () => cpuMsOf(child.pid),
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) {
-              done({ rssMb: undefined });
-              return;
-            }
-            const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
-            child.once("exit", () => {
-              clearTimeout(kill);
-              const rss = /^RSS (\d+)$/m.exec(out);
-              done({ rssMb: rss ? Number(rss[1]) : undefined });
-            });
-            child.kill("SIGTERM");
-          }),
-      });
-    };
-    child.stdout.on("data", check);
-  });
-}
-
-function cpuMsOf(pid: number | undefined): number {
-  try {
-    // Fields after the command's ")" : state is field 3, utime 14, stime 15 (clock ticks).
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return Number.NaN;
-  }
-}
 
 async function post(
   port: number,
@@ -114,7 +42,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   const seconds = quick ? 2 : 10;
   const connections = 50;
   const slowRepeats = quick ? 2 : 5;
-  const feeds = await startServer("dispatch-feeds.js", [], "1");
+  const feeds = await startServerChild("dispatch-feeds.js", [], { cpus: "1" });
   const feedUrls = Array.from({ length: 10 }, (_, n) => `http://127.0.0.1:${feeds.port}/feed/${n}`);
   const slowUrls = Array.from({ length: 10 }, (_, n) => `http://127.0.0.1:${feeds.port}/slow/${n}`);
 
@@ -135,7 +63,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const [name, file, args] of contenders) {
-      const server = await startServer(file, args, "0");
+      const server = await startServerChild(file, args, { cpus: "0" });
       try {
         // Sanity (and warm-up): every title comes back, no error lines.
         for (let i = 0; i < 3; i++) {
@@ -171,7 +99,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
           fixedAmount = true;
         }
         const cpuPerRequest = served > 0 ? (server.cpuMs() - cpuBefore) / served : undefined;
-        const { rssMb } = await server.stop();
+        const rssMb = printedNumber(await server.stop(), "RSS");
         rows.push({
           name: fixedAmount ? `${name} [${2 * connections} req, untimed]` : name,
           "req/s": Number(load.rps),

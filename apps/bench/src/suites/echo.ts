@@ -12,79 +12,15 @@
  * Target (issue 4): Tendril >= 0.9x the floor's round trips/s, with p99 within 1.2x.
  */
 
-import { spawn as spawnProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { benchRoot, hasEventlet, median, printTable, type Row, runChild } from "../harness.js";
-
-interface ServerChild {
-  port: number;
-  /** Stops it (SIGTERM) and returns the peak RSS it printed. */
-  stop(): Promise<number | undefined>;
-}
-
-/** Starts a long-lived server child (dist/children/<file> or python/<file>), pinned to `cpus`. */
-export function startServer(
-  file: string,
-  args: string[],
-  cpus: string,
-  nodeFlags: string[] = [],
-): Promise<ServerChild> {
-  const isPython = file.endsWith(".py");
-  const command = isPython ? "/usr/bin/python3" : process.execPath;
-  const script = isPython
-    ? join(benchRoot, "python", file)
-    : join(benchRoot, "dist", "children", file);
-  let cmd = command;
-  let argv = isPython ? [script, ...args] : [...nodeFlags, script, ...args];
-  if (existsSync("/usr/bin/taskset")) {
-    argv = ["-c", cpus, command, ...argv];
-    cmd = "/usr/bin/taskset";
-  }
-  const child = spawnProcess(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => {
-    out += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${file} did not print its port within 20 s:\n${out}`));
-    }, 20_000);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`${file} exited with ${code} before listening:\n${out}`));
-    };
-    child.once("exit", onExit);
-    const check = () => {
-      const match = /^PORT (\d+)$/m.exec(out);
-      if (!match) return;
-      child.stdout.off("data", check);
-      child.off("exit", onExit);
-      clearTimeout(timer);
-      resolve({
-        port: Number(match[1]),
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) {
-              done(undefined);
-              return;
-            }
-            const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
-            child.once("exit", () => {
-              clearTimeout(kill);
-              const rss = /^RSS (\d+)$/m.exec(out);
-              done(rss ? Number(rss[1]) : undefined);
-            });
-            child.kill("SIGTERM");
-          }),
-      });
-    };
-    child.stdout.on("data", check);
-    check();
-  });
-}
+import {
+  hasEventlet,
+  median,
+  printedNumber,
+  printTable,
+  type Row,
+  runChild,
+  startServerChild,
+} from "../harness.js";
 
 export async function run({ quick }: { quick: boolean }): Promise<void> {
   const connections = quick ? 100 : 1000;
@@ -109,7 +45,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   }));
   for (let r = 0; r < repeats; r++) {
     for (const [i, [, file, args]] of contenders.entries()) {
-      const server = await startServer(file, args, "0");
+      const server = await startServerChild(file, args, { cpus: "0" });
       let m: Record<string, number | string>;
       try {
         m = await runChild(
@@ -121,7 +57,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
           },
         );
       } finally {
-        const rss = await server.stop();
+        const rss = printedNumber(await server.stop(), "RSS");
         if (rss !== undefined) results[i]?.rss.push(rss);
       }
       const slot = results[i];

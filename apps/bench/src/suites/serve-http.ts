@@ -9,66 +9,14 @@
  * busy shared machine disturbs far less than throughput.
  */
 
-import { spawn as spawnProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { benchRoot, median, printTable, type Row, runChild } from "../harness.js";
-
-interface ServerChild {
-  port: number;
-  /** Starts counting the server's CPU time. */
-  mark(): void;
-  /** Stops it; resolves with the CPU microseconds since `mark()`. */
-  stop(): Promise<number>;
-}
-
-function startServer(mode: string, size: string): Promise<ServerChild> {
-  const script = join(benchRoot, "dist", "children", "serve-http-server.js");
-  const argv = [script, mode, size];
-  const child = existsSync("/usr/bin/taskset")
-    ? spawnProcess("/usr/bin/taskset", ["-c", "0", process.execPath, ...argv], {
-        stdio: ["ignore", "pipe", "inherit"],
-      })
-    : spawnProcess(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => {
-    out += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`serve-http-server ${mode} did not print its port within 20 s:\n${out}`));
-    }, 20_000);
-    const onExit = (code: number | null): void => {
-      clearTimeout(timer);
-      reject(new Error(`serve-http-server ${mode} exited with ${code} before listening:\n${out}`));
-    };
-    child.once("exit", onExit);
-    const check = (): void => {
-      const match = /^PORT (\d+)$/m.exec(out);
-      if (!match) return;
-      child.stdout.off("data", check);
-      child.off("exit", onExit);
-      clearTimeout(timer);
-      resolve({
-        port: Number(match[1]),
-        mark: () => child.kill("SIGUSR2"),
-        stop: () =>
-          new Promise((done) => {
-            const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
-            child.once("exit", () => {
-              clearTimeout(kill);
-              const cpu = /^CPU (\d+)$/m.exec(out);
-              done(cpu ? Number(cpu[1]) : Number.NaN);
-            });
-            child.kill("SIGTERM");
-          }),
-      });
-    };
-    child.stdout.on("data", check);
-  });
-}
+import {
+  median,
+  printedNumber,
+  printTable,
+  type Row,
+  runChild,
+  startServerChild,
+} from "../harness.js";
 
 export async function run({ quick }: { quick: boolean }): Promise<void> {
   const seconds = quick ? 2 : 10;
@@ -86,17 +34,17 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     >(contenders.map(([name]) => [name, { rps: [], p99: [], cpu: [], errors: 0 }]));
     for (let round = 0; round < rounds; round++) {
       for (const [name, mode] of contenders) {
-        const server = await startServer(mode, size);
+        const server = await startServerChild("serve-http-server.js", [mode, size], { cpus: "0" });
         let load: Record<string, number | string> | undefined;
         try {
           const url = `http://127.0.0.1:${server.port}/`;
           await runChild("serve-http-load.js", [url, String(connections), "1"], { cpus: "1" }); // warm-up
-          server.mark();
+          server.signal("SIGUSR2");
           load = await runChild("serve-http-load.js", [url, String(connections), String(seconds)], {
             cpus: "1",
           });
         } finally {
-          const cpu = await server.stop();
+          const cpu = printedNumber(await server.stop(), "CPU") ?? Number.NaN;
           const s = samples.get(name) as {
             rps: number[];
             p99: number[];
