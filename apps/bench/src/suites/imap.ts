@@ -21,7 +21,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     ["raw Node bounded ordered window (floor)", "floor", repeats],
     ["Tendril GreenPool.imap", "tendril", repeats],
     ["raw Node window on a ring (tuned floor)", "ring", repeats],
-    ["the floor with AsyncLocalStorage on (Node 20 tax)", "floor-als", repeats],
+    ["the floor with AsyncLocalStorage on (what Tendril avoids)", "floor-als", repeats],
     ["p-map pMapIterable", "p-map-iterable", repeats],
     ["p-map pMap (collects all)", "p-map", repeats],
     ["Promise.all (eager, unbounded)", "promise-all", 1],

@@ -18,7 +18,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   const contenders: Array<[string, string]> = [
     ["raw Node hand-written semaphore (floor)", "floor"],
     ["Tendril GreenPool.spawnN", "tendril"],
-    ["the floor with AsyncLocalStorage on (Node 20 tax)", "floor-als"],
+    ["the floor with AsyncLocalStorage on (what Tendril avoids)", "floor-als"],
     ["p-limit (Promise.all of limit(task))", "p-limit"],
     ["p-queue (add + onIdle)", "p-queue"],
   ];
