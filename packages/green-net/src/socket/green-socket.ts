@@ -333,11 +333,23 @@ export class GreenSocket {
       return Promise.reject(this.#sendError());
     }
     const writes = this.#writes;
+    if (writes.length === 0 && socket.writableLength === 0) {
+      // Fast path: nothing queued before it, so write without a completion callback and, if
+      // all of it went straight into the kernel, return at once — no green operation (as in
+      // Eventlet, a send that does not block does not switch). A later failure surfaces
+      // through the socket's 'error' event as for any write.
+      socket.write(data);
+      if (socket.writableLength === 0) return RESOLVED;
+      // Part of it is buffered: an empty write with a callback marks when it is flushed.
+      const marker = writes.length;
+      writes.push(null);
+      socket.write(EMPTY, this.#onWritten);
+      this.#pendingIndex = marker;
+      return suspend<void>(this.#waitFlushed);
+    }
     const index = writes.length;
     writes.push(null);
     socket.write(data, this.#onWritten);
-    // All of it went straight into the kernel: nothing to wait for, so no green operation
-    // (as in Eventlet, a send that does not block does not switch).
     if (socket.writableLength === 0) return RESOLVED;
     // Invariant: write callbacks run on a later tick, never inside write(), so `index` is
     // still this write's slot when the executor below runs (synchronously).
