@@ -292,7 +292,7 @@ export class GreenThread<R = unknown> {
     if ((this._flags & STATE) === DONE) {
       return this._flags & OK ? Promise.resolve(this._value as R) : Promise.reject(this._value);
     }
-    if (this === currentThread()) {
+    if (this === getCurrent()) {
       return Promise.reject(
         new TendrilError(
           "ERR_TENDRIL_WAIT_SELF",
@@ -336,7 +336,7 @@ export class GreenThread<R = unknown> {
       this._finish(false, reason);
       return Promise.resolve();
     }
-    if (this === currentThread()) throw reason;
+    if (this === getCurrent()) throw reason;
     this._flags |= KILL_REQUESTED;
     this._x?.controller?.abort(reason);
     this._interrupt(reason, true);
@@ -649,11 +649,6 @@ function unregister(t: GreenThread<unknown>): void {
   liveCount--;
 }
 
-/** @internal The thread the caller runs in. */
-export function currentThread(): GreenThread<unknown> {
-  return context.get() ?? mainThread;
-}
-
 /**
  * The green thread the caller runs in; the *main* thread outside any spawned one.
  *
@@ -665,6 +660,9 @@ export function currentThread(): GreenThread<unknown> {
 export function getCurrent(): GreenThread<unknown> {
   return context.get() ?? mainThread;
 }
+
+/** @internal The name core's own modules use for `getCurrent`. */
+export { getCurrent as currentThread };
 
 type Fn<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
 
@@ -683,10 +681,7 @@ type Fn<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
  */
 export function spawn<A extends unknown[], R>(fn: Fn<A, R>, ...args: A): GreenThread<R> {
   checkFunction("spawn: fn", fn);
-  const t = new GreenThread<R>(fn as never, args);
-  register(t as GreenThread<unknown>);
-  getHub().callSoon(t);
-  return t;
+  return launch<R>(fn as never, args, 0, null);
 }
 
 /**
@@ -701,10 +696,22 @@ export function spawn<A extends unknown[], R>(fn: Fn<A, R>, ...args: A): GreenTh
  */
 export function spawnN<A extends unknown[]>(fn: Fn<A, unknown>, ...args: A): void {
   checkFunction("spawnN: fn", fn);
-  const t = new GreenThread<unknown>(fn as never, args);
-  t._flags |= DETACHED;
-  register(t);
+  launch<unknown>(fn as never, args, DETACHED, null);
+}
+
+// Every spawn ends here: create, mark, register as live, and queue the start on the hub.
+function launch<R>(
+  fn: (...args: never[]) => R | PromiseLike<R>,
+  args: unknown[],
+  flags: number,
+  owner: ThreadOwner | null,
+): GreenThread<R> {
+  const t = new GreenThread<R>(fn, args);
+  if (flags !== 0) t._flags |= flags;
+  if (owner !== null) t._owner = owner;
+  register(t as GreenThread<unknown>);
   getHub().callSoon(t);
+  return t;
 }
 
 /**
@@ -719,13 +726,7 @@ export function spawnOwned<R>(
   detached: boolean,
   observed: boolean,
 ): GreenThread<R> {
-  const t = new GreenThread<R>(fn, args);
-  if (detached) t._flags |= DETACHED;
-  if (observed) t._flags |= OBSERVED;
-  t._owner = owner;
-  register(t as GreenThread<unknown>);
-  getHub().callSoon(t);
-  return t;
+  return launch<R>(fn, args, (detached ? DETACHED : 0) | (observed ? OBSERVED : 0), owner);
 }
 
 /** @internal A thread that already ended with `ok`/`value` (a pool's inline run). */
@@ -872,7 +873,16 @@ export function green<T>(promise: PromiseLike<T>, onInterrupt?: Canceler): Promi
   if (promise === null || typeof (promise as PromiseLike<T>)?.then !== "function") {
     throw new TypeError(`green: expected a promise, received ${describeValue(promise)}`);
   }
-  return suspend<T>((waiter) => {
+  return greenAt(0, promise, onInterrupt);
+}
+
+/** @internal `green` at a scope depth (0: ordinary); `withTimeout` waits with it. */
+export function greenAt<T>(
+  depth: number,
+  promise: PromiseLike<T>,
+  onInterrupt?: Canceler,
+): Promise<T> {
+  return suspendAt<T>(depth, (waiter) => {
     promise.then(
       (value) => waiter.resolve(value),
       (error: unknown) => waiter.reject(error),

@@ -9,7 +9,7 @@
 
 import { checkFunction, describeValue, TendrilError } from "../errors.js";
 import { getHub, type TimerHandle } from "../hub/hub.js";
-import { currentThread, type GreenThread, suspendAt } from "../thread/green-thread.js";
+import { currentThread, type GreenThread, greenAt } from "../thread/green-thread.js";
 
 /**
  * A deadline on the current green thread, armed when constructed (unless `ms` is `null` or
@@ -153,12 +153,7 @@ export async function withTimeout<A extends unknown[], R, V>(
     if (result !== null && typeof (result as PromiseLike<R>)?.then === "function") {
       // Wait as a scope operation: interrupted by our own Timeout (or an outer one, or a
       // kill) even when fn waits on something that is not green, but not by fn's inner ones.
-      return await suspendAt<R>(depth, (waiter) => {
-        (result as PromiseLike<R>).then(
-          (value) => waiter.resolve(value),
-          (error: unknown) => waiter.reject(error),
-        );
-      });
+      return await greenAt(depth, result as PromiseLike<R>);
     }
     return result as R;
   } catch (error) {
