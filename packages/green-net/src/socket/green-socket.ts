@@ -438,7 +438,7 @@ export class GreenSocket {
         this.#clearReader();
         reader.reject(new SocketClosed(opName(kind)));
       }
-      this.#rejectWriters(new SocketClosed("sendall"));
+      this.#rejectWriters(null);
       // Invariant: what sendall reported as sent is in the kernel, which sends it on close;
       // so closing never waits on the peer, and a socket never outlives close().
       if (!socket.destroyed) socket.destroy();
@@ -719,7 +719,7 @@ export class GreenSocket {
     this.#ended = true;
     this.#eof = true;
     if (this.#rWaiter !== null) this.#tryComplete();
-    this.#rejectWriters(this.#error ?? new SocketClosed("sendall"));
+    this.#rejectWriters(this.#error);
     const waiters = this.#closeWaiters;
     if (waiters !== null) {
       this.#closeWaiters = null;
@@ -774,13 +774,16 @@ export class GreenSocket {
     else waiter.resolve();
   };
 
-  #rejectWriters(error: Error): void {
+  // Fails every sendall still waiting, with `error` or (null) SocketClosed. The error is only
+  // built when someone waits: every connection ends through here, and an Error's stack is costly.
+  #rejectWriters(error: Error | null): void {
     const writes = this.#writes;
     for (let i = 0; i < writes.length; i++) {
       const waiter = writes[i];
       if (waiter) {
         writes[i] = null;
         this.#forgetWriter(waiter);
+        error ??= new SocketClosed("sendall");
         waiter.reject(error);
       }
     }
