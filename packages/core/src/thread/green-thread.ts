@@ -818,19 +818,38 @@ export function suspendAt<T>(
   if (probe !== null) endSegment(thread);
   if (thread._flags & HAS_PENDING)
     return Promise.reject((thread._takePending() as { reason: unknown }).reason);
-  return new Promise<T>((resolve, reject) => {
-    const waiter = new Waiter<T>(thread, resolve, reject);
-    if (depth !== 0) waiter._depth = depth;
-    thread._addOp(waiter as Waiter<unknown>);
-    let cancel: Canceler | undefined | void;
-    try {
-      cancel = executor(waiter);
-    } catch (error) {
-      waiter.reject(error);
-      return;
-    }
-    if (!waiter.settled && typeof cancel === "function") waiter._cancel = cancel;
-  });
+  opThread = thread;
+  opDepth = depth;
+  opExecutor = executor as OpExecutor;
+  return new Promise<T>(
+    startOp as (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
+  );
+}
+
+type OpExecutor = (waiter: Waiter<unknown>) => Canceler | undefined | void;
+
+// The operation `suspendAt` is starting, handed to `startOp` through these rather than a new
+// closure per operation. Invariant: the Promise constructor calls `startOp` synchronously, and
+// `startOp` reads them before it runs the executor, so a nested `suspendAt` cannot disturb them.
+let opThread: GreenThread<unknown> = mainThread;
+let opDepth = 0;
+let opExecutor: OpExecutor | null = null;
+
+function startOp(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  const thread = opThread;
+  const executor = opExecutor as OpExecutor;
+  const waiter = new Waiter<unknown>(thread, resolve, reject);
+  if (opDepth !== 0) waiter._depth = opDepth;
+  opExecutor = null;
+  thread._addOp(waiter);
+  let cancel: Canceler | undefined | void;
+  try {
+    cancel = executor(waiter);
+  } catch (error) {
+    waiter.reject(error);
+    return;
+  }
+  if (!waiter.settled && typeof cancel === "function") waiter._cancel = cancel;
 }
 
 function queueWaiter(waiter: Waiter<void>): undefined {
