@@ -56,4 +56,14 @@ describe("suites", () => {
     expect(stdout).toMatch(/×floor/);
     expect(stdout).toMatch(/Tendril/);
   });
+
+  test("echo --quick measures the ramp apart from the timed round trips", async () => {
+    const { stdout } = await run(process.execPath, [main, "echo", "--quick"], {
+      timeout: 110_000,
+    });
+    expect(stdout).toMatch(/ramp ms/);
+    expect(stdout).toMatch(/raw node:net \(floor\)\s+[\d,]+\s/);
+    expect(stdout).toMatch(/Tendril serve \+ GreenSocket \(blocking style\)\s+[\d,]+\s/);
+    expect(stdout).toMatch(/Tendril: \d\.\d\dx the floor's round trips\/s/);
+  });
 });
