@@ -838,9 +838,12 @@ let opExecutor: OpExecutor | null = null;
 function startOp(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
   const thread = opThread;
   const executor = opExecutor as OpExecutor;
-  const waiter = new Waiter<unknown>(thread, resolve, reject);
-  if (opDepth !== 0) waiter._depth = opDepth;
+  const depth = opDepth;
+  // Hold no thread or executor past its operation's start (a dead thread stays collectable).
+  opThread = mainThread;
   opExecutor = null;
+  const waiter = new Waiter<unknown>(thread, resolve, reject);
+  if (depth !== 0) waiter._depth = depth;
   thread._addOp(waiter);
   let cancel: Canceler | undefined | void;
   try {
