@@ -6,12 +6,21 @@
  * - `raw`: node:net, `socket.on("data", (d) => socket.write(d))` — the floor.
  * - `tendril`: Tendril's `serve` + `GreenSocket`, the handler written in the blocking style of
  *   the seed page (`recv(4096)` until empty, `sendall` what came).
+ * - `await`: the same blocking-style loop with nothing but the language — a promise per read
+ *   resolved from the `data` event, an `await` per write — and no Tendril loaded: what
+ *   async/await itself costs against the floor.
+ * - `await-threads`: that loop again, each connection's loop spawned as a Tendril green thread:
+ *   what carrying thread identity (V8 promise hooks) adds, without GreenSocket.
  *
- * usage: node echo-server.js <raw|tendril> [--report-idle N]
+ * Tendril is imported only by the modes that use it, so the other processes run without its
+ * promise hooks.
+ *
+ * usage: node echo-server.js <raw|tendril|await|await-threads> [--report-idle N]
  */
 
+import { once } from "node:events";
 import { createServer, type Socket } from "node:net";
-import { type GreenSocket, listen, serve } from "@tendril/green-net";
+import type { GreenSocket } from "@tendril/green-net";
 
 const [mode = "raw", ...rest] = process.argv.slice(2);
 const idleIndex = rest.indexOf("--report-idle");
@@ -58,19 +67,68 @@ process.on("SIGTERM", () => {
   process.exit(0);
 });
 
-if (mode === "raw") {
+function listenRaw(onConnection: (socket: Socket) => void): void {
   const server = createServer((socket: Socket) => {
     connectionOpened();
-    socket.on("data", (data) => socket.write(data));
-    socket.on("error", () => socket.destroy());
-    socket.on("end", () => socket.end());
+    onConnection(socket);
   });
   server.listen({ host: "127.0.0.1", port: 0, backlog: BACKLOG }, () => {
     before = memory();
     const address = server.address();
     process.stdout.write(`PORT ${typeof address === "object" && address ? address.port : 0}\n`);
   });
+}
+
+const RESOLVED = Promise.resolve();
+
+// The blocking-style echo loop on a plain socket: `recv` is a promise per chunk (null at the
+// end), the write awaits room when Node's buffer is full and otherwise a resolved promise, as
+// `sendall`'s fast path does.
+async function awaitLoop(socket: Socket): Promise<void> {
+  let waiting: ((chunk: Buffer | null) => void) | null = null;
+  const queued: Array<Buffer | null> = [];
+  const deliver = (chunk: Buffer | null): void => {
+    const w = waiting;
+    if (w === null) queued.push(chunk);
+    else {
+      waiting = null;
+      w(chunk);
+    }
+  };
+  socket.on("data", deliver);
+  socket.on("end", () => deliver(null));
+  socket.on("error", () => {
+    socket.destroy();
+    deliver(null);
+  });
+  const recv = (): Promise<Buffer | null> =>
+    queued.length > 0
+      ? Promise.resolve(queued.shift() as Buffer | null)
+      : new Promise<Buffer | null>((resolve) => {
+          waiting = resolve;
+        });
+  for (;;) {
+    const data = await recv();
+    if (data === null) break;
+    if (socket.write(data)) await RESOLVED;
+    else await once(socket, "drain");
+  }
+  socket.destroy();
+}
+
+if (mode === "raw") {
+  listenRaw((socket) => {
+    socket.on("data", (data) => socket.write(data));
+    socket.on("error", () => socket.destroy());
+    socket.on("end", () => socket.end());
+  });
+} else if (mode === "await") {
+  listenRaw((socket) => void awaitLoop(socket));
+} else if (mode === "await-threads") {
+  const { spawnN } = await import("@tendril/core");
+  listenRaw((socket) => spawnN(awaitLoop, socket));
 } else if (mode === "tendril") {
+  const { listen, serve } = await import("@tendril/green-net");
   const listener = await listen(["127.0.0.1", 0], { backlog: BACKLOG });
   before = memory();
   const address = listener.address();

@@ -4,6 +4,9 @@
  * (100 x 50 with --quick), against echo servers pinned to CPU 0:
  * - raw `node:net` (`socket.on("data", (d) => socket.write(d))`) — the floor;
  * - Tendril's `serve` + `GreenSocket`, the handler in the blocking style of the seed page;
+ * - two reference rows that split Tendril's cost: the same blocking-style loop written with
+ *   bare promises (what async/await costs by itself), and that loop run in Tendril threads
+ *   (what the promise hooks that carry thread identity add);
  * - Eventlet's server pattern (`listen`, accept loop, `GreenPool.spawn_n`, `recv(4096)` /
  *   `sendall`) with Debian's /usr/bin/python3 when it has eventlet.
  * Reports round trips per second, p50/p99 latency of a round trip and the server's peak RSS
@@ -31,6 +34,8 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   const contenders: Array<[string, string, string[]]> = [
     ["raw node:net (floor)", "echo-server.js", ["raw"]],
     ["Tendril serve + GreenSocket (blocking style)", "echo-server.js", ["tendril"]],
+    ["async/await loop, no Tendril (the language's own cost)", "echo-server.js", ["await"]],
+    ["async/await loop in Tendril threads (promise hooks on)", "echo-server.js", ["await-threads"]],
   ];
   if (hasEventlet())
     contenders.push([
@@ -90,7 +95,8 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     ["round trips/s", "p50 ms", "p99 ms", "server peak RSS MB", "ramp ms"],
     "round trips/s",
   );
-  const [floor, tendril, eventlet] = rows;
+  const [floor, tendril] = rows;
+  const eventlet = rows.find((row) => row.name.startsWith("Eventlet server pattern"));
   if (floor && tendril) {
     const rate = (tendril["round trips/s"] as number) / (floor["round trips/s"] as number);
     const p99 = (tendril["p99 ms"] as number) / (floor["p99 ms"] as number);
@@ -99,13 +105,17 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
       line += `, ${((tendril["round trips/s"] as number) / eventlet["round trips/s"]).toFixed(2)}x Eventlet's round trips/s`;
     }
     console.log(line);
-    // Each repeat runs the floor and Tendril back to back, so the ratio within a repeat is
-    // immune to the machine drifting between repeats; show them all, not only the median.
-    const pairs = (results[0]?.rate ?? []).map((r, i) => (results[1]?.rate[i] ?? 0) / r);
-    if (pairs.length > 1) {
-      const sorted = [...pairs].sort((a, b) => a - b);
+  }
+  // Each repeat runs every contender back to back, so a ratio within one repeat is immune to
+  // the machine drifting between repeats; show them all, not only the medians.
+  if (repeats > 1) {
+    const floorRates = results[0]?.rate ?? [];
+    for (const [i, [name]] of contenders.entries()) {
+      if (i === 0) continue;
+      const pairs = floorRates.map((r, k) => (results[i]?.rate[k] ?? 0) / r);
+      const worst = Math.min(...pairs);
       console.log(
-        `Tendril/floor round trips/s within each repeat: ${pairs.map((x) => x.toFixed(2)).join(", ")} (median ${median(pairs).toFixed(2)}x, worst ${(sorted[0] as number).toFixed(2)}x)`,
+        `${name} / floor, repeat by repeat: ${pairs.map((x) => x.toFixed(2)).join(", ")} (median ${median(pairs).toFixed(2)}x, worst ${worst.toFixed(2)}x)`,
       );
     }
   }
