@@ -84,32 +84,37 @@ const opName = (kind: number): string =>
  * ```
  */
 export class GreenSocket {
+  // Field order matters: the fields one round trip of recv + sendall reads come first, so that
+  // they share as few cache lines as possible (the kernel's work between two round trips
+  // evicts them, and each line costs a miss).
   readonly #socket: Socket;
-  readonly #hwm: number;
-  #chunks: Buffer[] = [];
-  #offset = 0;
-  #buffered = 0;
-  #paused = false;
-  #eof = false;
-  #readShut = false;
-  #writeShut = false;
-  #closed = false;
-  #ended = false; // the underlying socket emitted 'close'
-  #error: Error | null = null;
-  #timeoutMs: number | null = null;
-
   // The one parked reader, kept in fields so a recv allocates nothing of its own.
   #rWaiter: Waiter<unknown> | null = null;
   #rKind = NONE;
   #rN = 0;
-  #rScanned = 0; // readLine: bytes already searched for "\n"
   #rTimer: TimerHandle | null = null;
+  #readShut = false;
+  #closed = false;
+  #writeShut = false;
+  #error: Error | null = null;
+  #queued = 0; // `#writes.length`, so that sendall's fast path touches no other object
+  #buffered = 0;
+  #eof = false;
+  #paused = false;
+  #timeoutMs: number | null = null;
 
+  readonly #hwm: number;
+  #chunks: Buffer[] = [];
+  #offset = 0;
+  #ended = false; // the underlying socket emitted 'close'
+  #rScanned = 0; // readLine: bytes already searched for "\n"
   #pendingIndex = 0;
   // One entry per write still in Node's buffer, in write order: the sendall waiting for it
   // to reach the kernel, or null. Write callbacks come in the same order and shift it.
   #writes: Array<Waiter<void> | null> = [];
-  readonly #writeTimers = new Map<Waiter<void>, TimerHandle>();
+  // The timeouts of sendalls waiting for a flush; made on the first one (most sockets never
+  // set a timeout, and a Map per connection is memory every idle connection would hold).
+  #writeTimers: Map<Waiter<void>, TimerHandle> | null = null;
   #closeWaiters: Array<Waiter<void>> | null = null;
 
   /**
@@ -332,8 +337,7 @@ export class GreenSocket {
     if (this.#closed || this.#writeShut || this.#error !== null || socket.destroyed) {
       return Promise.reject(this.#sendError());
     }
-    const writes = this.#writes;
-    if (writes.length === 0 && socket.writableLength === 0) {
+    if (this.#queued === 0 && socket.writableLength === 0) {
       // Fast path: nothing queued before it, so write without a completion callback and, if
       // all of it went straight into the kernel, return at once — no green operation (as in
       // Eventlet, a send that does not block does not switch). A later failure surfaces
@@ -341,14 +345,15 @@ export class GreenSocket {
       socket.write(data);
       if (socket.writableLength === 0) return RESOLVED;
       // Part of it is buffered: an empty write with a callback marks when it is flushed.
-      const marker = writes.length;
-      writes.push(null);
+      this.#pendingIndex = this.#queued;
+      this.#writes.push(null);
+      this.#queued++;
       socket.write(EMPTY, this.#onWritten);
-      this.#pendingIndex = marker;
       return suspend<void>(this.#waitFlushed);
     }
-    const index = writes.length;
-    writes.push(null);
+    const index = this.#queued;
+    this.#writes.push(null);
+    this.#queued++;
     socket.write(data, this.#onWritten);
     if (socket.writableLength === 0) return RESOLVED;
     // Invariant: write callbacks run on a later tick, never inside write(), so `index` is
@@ -744,6 +749,7 @@ export class GreenSocket {
         this.#forgetWriter(waiter);
         waiter.reject(new SocketTimeout(ms, "sendall"));
       });
+      if (this.#writeTimers === null) this.#writeTimers = new Map();
       this.#writeTimers.set(waiter, timer);
     }
     return () => {
@@ -755,19 +761,21 @@ export class GreenSocket {
   #forgetWriter(waiter: Waiter<void>): void {
     const i = this.#writes.indexOf(waiter);
     if (i >= 0) this.#writes[i] = null;
-    const timer = this.#writeTimers.get(waiter);
+    const timer = this.#writeTimers?.get(waiter);
     if (timer !== undefined) {
-      this.#writeTimers.delete(waiter);
+      this.#writeTimers?.delete(waiter);
       timer.cancel();
     }
   }
 
   readonly #onWritten = (error?: Error | null): void => {
     const waiter = this.#writes.shift();
-    if (waiter === undefined || waiter === null) return;
-    const timer = this.#writeTimers.get(waiter);
+    if (waiter === undefined) return;
+    this.#queued--;
+    if (waiter === null) return;
+    const timer = this.#writeTimers?.get(waiter);
     if (timer !== undefined) {
-      this.#writeTimers.delete(waiter);
+      this.#writeTimers?.delete(waiter);
       timer.cancel();
     }
     if (error) waiter.reject(this.#error ?? error);
