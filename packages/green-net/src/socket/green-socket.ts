@@ -84,9 +84,8 @@ const opName = (kind: number): string =>
  * ```
  */
 export class GreenSocket {
-  // Field order matters: the fields one round trip of recv + sendall reads come first, so that
-  // they share as few cache lines as possible (the kernel's work between two round trips
-  // evicts them, and each line costs a miss).
+  // The fields one round trip of recv + sendall reads come first, together (the kernel's work
+  // between two round trips evicts them from the CPU's caches, and each line is a miss).
   readonly #socket: Socket;
   // The one parked reader, kept in fields so a recv allocates nothing of its own.
   #rWaiter: Waiter<unknown> | null = null;
@@ -97,7 +96,6 @@ export class GreenSocket {
   #closed = false;
   #writeShut = false;
   #error: Error | null = null;
-  #queued = 0; // `#writes.length`, so that sendall's fast path touches no other object
   #buffered = 0;
   #eof = false;
   #paused = false;
@@ -337,7 +335,8 @@ export class GreenSocket {
     if (this.#closed || this.#writeShut || this.#error !== null || socket.destroyed) {
       return Promise.reject(this.#sendError());
     }
-    if (this.#queued === 0 && socket.writableLength === 0) {
+    const writes = this.#writes;
+    if (writes.length === 0 && socket.writableLength === 0) {
       // Fast path: nothing queued before it, so write without a completion callback and, if
       // all of it went straight into the kernel, return at once — no green operation (as in
       // Eventlet, a send that does not block does not switch). A later failure surfaces
@@ -345,15 +344,13 @@ export class GreenSocket {
       socket.write(data);
       if (socket.writableLength === 0) return RESOLVED;
       // Part of it is buffered: an empty write with a callback marks when it is flushed.
-      this.#pendingIndex = this.#queued;
-      this.#writes.push(null);
-      this.#queued++;
+      this.#pendingIndex = writes.length;
+      writes.push(null);
       socket.write(EMPTY, this.#onWritten);
       return suspend<void>(this.#waitFlushed);
     }
-    const index = this.#queued;
-    this.#writes.push(null);
-    this.#queued++;
+    const index = writes.length;
+    writes.push(null);
     socket.write(data, this.#onWritten);
     if (socket.writableLength === 0) return RESOLVED;
     // Invariant: write callbacks run on a later tick, never inside write(), so `index` is
@@ -770,9 +767,7 @@ export class GreenSocket {
 
   readonly #onWritten = (error?: Error | null): void => {
     const waiter = this.#writes.shift();
-    if (waiter === undefined) return;
-    this.#queued--;
-    if (waiter === null) return;
+    if (waiter === undefined || waiter === null) return;
     const timer = this.#writeTimers?.get(waiter);
     if (timer !== undefined) {
       this.#writeTimers?.delete(waiter);
