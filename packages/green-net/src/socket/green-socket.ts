@@ -758,9 +758,14 @@ export class GreenSocket {
   #forgetWriter(waiter: Waiter<void>): void {
     const i = this.#writes.indexOf(waiter);
     if (i >= 0) this.#writes[i] = null;
-    const timer = this.#writeTimers?.get(waiter);
+    this.#cancelWriteTimer(waiter);
+  }
+
+  #cancelWriteTimer(waiter: Waiter<void>): void {
+    const timers = this.#writeTimers;
+    const timer = timers?.get(waiter);
     if (timer !== undefined) {
-      this.#writeTimers?.delete(waiter);
+      timers?.delete(waiter);
       timer.cancel();
     }
   }
@@ -768,11 +773,7 @@ export class GreenSocket {
   readonly #onWritten = (error?: Error | null): void => {
     const waiter = this.#writes.shift();
     if (waiter === undefined || waiter === null) return;
-    const timer = this.#writeTimers?.get(waiter);
-    if (timer !== undefined) {
-      this.#writeTimers?.delete(waiter);
-      timer.cancel();
-    }
+    this.#cancelWriteTimer(waiter);
     if (error) waiter.reject(this.#error ?? error);
     else waiter.resolve();
   };
