@@ -16,6 +16,7 @@
  */
 
 import { describe } from "./limits.js";
+import { readStream } from "./read-stream.js";
 
 type WebResponse = globalThis.Response;
 type HeadersInit = ConstructorParameters<typeof Headers>[0];
@@ -57,26 +58,6 @@ function checkStatus(status: unknown, min: number): number {
     );
   }
   return status;
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    length += value.byteLength;
-  }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
@@ -358,7 +339,7 @@ export class Response {
     s.used = true;
     const source = s.source;
     if (source === null) return "";
-    if (source instanceof ReadableStream) return readAll(source);
+    if (source instanceof ReadableStream) return readStream(source);
     return source;
   }
 }

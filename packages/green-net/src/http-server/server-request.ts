@@ -18,6 +18,7 @@
 import type { IncomingMessage } from "node:http";
 import { suspend } from "@tendril/core";
 import { RequestTooLarge } from "./limits.js";
+import { readStream } from "./read-stream.js";
 
 type WebRequest = globalThis.Request;
 type RequestInit = NonNullable<ConstructorParameters<typeof globalThis.Request>[1]>;
@@ -363,17 +364,4 @@ export class ServerRequest {
       { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
     );
   }
-}
-
-async function readStream(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    length += value.byteLength;
-  }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, length);
 }
