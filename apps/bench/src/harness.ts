@@ -59,23 +59,31 @@ function hasTaskset(): boolean {
   return existsSync("/usr/bin/taskset");
 }
 
+// The command line of a child: `dist/children/<name>.js` under this Node (with `nodeFlags`) or
+// `python/<name>.py` under the system Python, pinned to `cpus` with taskset when it is there.
+function childCommand(
+  file: string,
+  args: string[],
+  cpus: string | undefined,
+  nodeFlags: string[] = [],
+): [command: string, argv: string[]] {
+  const isPython = file.endsWith(".py");
+  const command = isPython ? SYSTEM_PYTHON : process.execPath;
+  const script = isPython
+    ? join(benchRoot, "python", file)
+    : join(benchRoot, "dist", "children", file);
+  const argv = isPython ? [script, ...args] : [...nodeFlags, script, ...args];
+  if (cpus && hasTaskset()) return ["/usr/bin/taskset", ["-c", cpus, command, ...argv]];
+  return [command, argv];
+}
+
 /** Runs `dist/children/<name>.js` (Node) or `python/<name>.py` (Python) and parses its RESULT line. */
 export function runChild(
   file: string,
   args: string[] = [],
   options: ChildOptions = {},
 ): Promise<Measurement> {
-  const isPython = file.endsWith(".py");
-  const command = isPython ? SYSTEM_PYTHON : process.execPath;
-  const script = isPython
-    ? join(benchRoot, "python", file)
-    : join(benchRoot, "dist", "children", file);
-  let argv = isPython ? [script, ...args] : [...(options.nodeFlags ?? []), script, ...args];
-  let cmd = command;
-  if (options.cpus && hasTaskset()) {
-    argv = ["-c", options.cpus, command, ...argv];
-    cmd = "/usr/bin/taskset";
-  }
+  const [cmd, argv] = childCommand(file, args, options.cpus, options.nodeFlags);
   return new Promise((resolve, reject) => {
     const child = spawnProcess(cmd, argv, {
       env: { ...process.env, ...options.env },
@@ -185,17 +193,7 @@ export function startServerChild(
   args: string[],
   options: { cpus: string; nodeFlags?: string[] },
 ): Promise<ServerChild> {
-  const isPython = file.endsWith(".py");
-  const command = isPython ? SYSTEM_PYTHON : process.execPath;
-  const script = isPython
-    ? join(benchRoot, "python", file)
-    : join(benchRoot, "dist", "children", file);
-  let cmd = command;
-  let argv = isPython ? [script, ...args] : [...(options.nodeFlags ?? []), script, ...args];
-  if (hasTaskset()) {
-    argv = ["-c", options.cpus, command, ...argv];
-    cmd = "/usr/bin/taskset";
-  }
+  const [cmd, argv] = childCommand(file, args, options.cpus, options.nodeFlags);
   const child = spawnProcess(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.setEncoding("utf8");
