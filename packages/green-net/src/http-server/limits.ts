@@ -9,6 +9,7 @@
  */
 
 import { TendrilError } from "@tendril/core";
+import { describeValue } from "../socket/errors.js";
 
 /** Default `maxUrlLength`: Eventlet's `url_length_limit`. */
 export const DEFAULT_MAX_URL_LENGTH = 8192;
@@ -61,26 +62,14 @@ export function optionInteger(name: string, value: unknown, fallback: number, mi
   if (value === undefined) return fallback;
   if (typeof value !== "number" || Number.isNaN(value)) {
     throw new TypeError(
-      `serveHttp: ${name} must be an integer >= ${min}, received ${describe(value)}`,
+      `serveHttp: ${name} must be an integer >= ${min}, received ${describeValue(value)}`,
     );
   }
   if (value === Number.POSITIVE_INFINITY) return value;
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(
-      `serveHttp: ${name} must be an integer >= ${min}, received ${describe(value)}`,
+      `serveHttp: ${name} must be an integer >= ${min}, received ${describeValue(value)}`,
     );
   }
   return value;
-}
-
-/** Renders a received value for an error message. @internal */
-export function describe(value: unknown): string {
-  if (typeof value === "string")
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (value === null || value === undefined || typeof value !== "object") {
-    return typeof value === "function" ? `function ${value.name || "(anonymous)"}` : String(value);
-  }
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  const name = (value as object).constructor?.name;
-  return name && name !== "Object" ? `an instance of ${name}` : "an object";
 }

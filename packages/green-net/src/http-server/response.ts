@@ -15,7 +15,7 @@
  * @module
  */
 
-import { describe } from "./limits.js";
+import { describeValue } from "../socket/errors.js";
 import { readStream } from "./read-stream.js";
 
 type WebResponse = globalThis.Response;
@@ -54,7 +54,7 @@ export const kState: unique symbol = Symbol("tendril.response");
 function checkStatus(status: unknown, min: number): number {
   if (typeof status !== "number" || !Number.isInteger(status) || status < min || status > 599) {
     throw new RangeError(
-      `Response status must be an integer from ${min} to 599, received ${describe(status)}`,
+      `Response status must be an integer from ${min} to 599, received ${describeValue(status)}`,
     );
   }
   return status;
@@ -132,7 +132,7 @@ export class Response {
   static json(data: unknown, init?: ResponseInit): Response {
     const text = JSON.stringify(data);
     if (text === undefined)
-      throw new TypeError(`Response.json: cannot serialise ${describe(data)}`);
+      throw new TypeError(`Response.json: cannot serialise ${describeValue(data)}`);
     if (init?.headers === undefined) {
       return new Response(text, { ...init, headers: [["content-type", "application/json"]] });
     }
@@ -153,7 +153,7 @@ export class Response {
   static redirect(url: string | URL, status = 302): Response {
     if (!REDIRECT_STATUS.has(status)) {
       throw new RangeError(
-        `Response.redirect: status must be 301, 302, 303, 307 or 308, received ${describe(status)}`,
+        `Response.redirect: status must be 301, 302, 303, 307 or 308, received ${describeValue(status)}`,
       );
     }
     return new Response(null, { status, headers: [["location", new URL(url).href]] });

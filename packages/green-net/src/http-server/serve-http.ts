@@ -31,6 +31,7 @@ import {
 } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
 import { type GreenThread, getHub, green, spawn, suspend, type TimerHandle } from "@tendril/core";
+import { describeValue } from "../socket/errors.js";
 import {
   type AccessLogEntry,
   type AccessLogFormat,
@@ -46,7 +47,6 @@ import {
   DEFAULT_MAX_QUEUED,
   DEFAULT_MAX_URL_LENGTH,
   DEFAULT_REQUEST_TIMEOUT,
-  describe,
   optionInteger,
   RequestTooLarge,
 } from "./limits.js";
@@ -383,7 +383,7 @@ export class HttpServer {
     const graceMs = options.graceMs;
     if (graceMs !== undefined && (typeof graceMs !== "number" || !(graceMs >= 0))) {
       throw new RangeError(
-        `HttpServer.close: graceMs must be a number >= 0, received ${describe(graceMs)}`,
+        `HttpServer.close: graceMs must be a number >= 0, received ${describeValue(graceMs)}`,
       );
     }
     const server = this.server;
@@ -721,7 +721,7 @@ function writeResponse(
     const platform = state !== undefined ? (state.real as WebResponse) : response;
     if (!(platform instanceof PlatformResponse)) {
       throw new TypeError(
-        `serveHttp: the handler must return a Response, received ${describe(response)}`,
+        `serveHttp: the handler must return a Response, received ${describeValue(response)}`,
       );
     }
     status = platform.status;
@@ -835,10 +835,12 @@ export async function serveHttp(
   options: ServeHttpOptions = {},
 ): Promise<HttpServer> {
   if (typeof handler !== "function") {
-    throw new TypeError(`serveHttp: handler must be a function, received ${describe(handler)}`);
+    throw new TypeError(
+      `serveHttp: handler must be a function, received ${describeValue(handler)}`,
+    );
   }
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`serveHttp: options must be an object, received ${describe(options)}`);
+    throw new TypeError(`serveHttp: options must be an object, received ${describeValue(options)}`);
   }
   const headersTimeout = optionInteger(
     "headersTimeout",
@@ -933,7 +935,7 @@ export async function serveHttp(
     } else {
       reject(
         new TypeError(
-          `serveHttp: listener must be a port, [host, port], { host, port }, a path or a server, received ${describe(listener)}`,
+          `serveHttp: listener must be a port, [host, port], { host, port }, a path or a server, received ${describeValue(listener)}`,
         ),
       );
     }
