@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GreenThreadExit, sleep, spawn, Timeout } from "@tendril/core";
+import { type GreenThread, GreenThreadExit, sleep, spawn, Timeout } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import {
   ConcurrentRead,
@@ -18,6 +18,30 @@ import {
 import { startDnsServer } from "@tendril/green-net/testing";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { expectNoLeaks, leakBaseline, tcpPair, text } from "./helpers/net.js";
+
+// Spawns a thread that sends `chunk` `times` times on `sock`, and returns once its progress has
+// stood still for 5 checks 10 ms apart (the peer is not reading): the thread, and the bytes
+// its sendalls have reported sent so far.
+async function sendUntilStalled(
+  sock: GreenSocket,
+  chunk: Uint8Array,
+  times: number,
+): Promise<{ writer: GreenThread<void>; sent: () => number }> {
+  let sent = 0;
+  const writer = spawn(async () => {
+    for (let i = 0; i < times; i++) {
+      await sock.sendall(chunk);
+      sent += chunk.length;
+    }
+  });
+  let last = -1;
+  for (let still = 0; still < 5; ) {
+    await sleep(10);
+    if (sent === last) still++;
+    else [still, last] = [0, sent];
+  }
+  return { writer, sent: () => sent };
+}
 
 let baseline: ReturnType<typeof leakBaseline>;
 beforeEach(() => {
@@ -211,20 +235,7 @@ describe("GreenSocket reading", () => {
   test("the receive buffer stops at its high-water mark: a flooding peer waits, memory does not grow", async () => {
     const [a, b] = await tcpPair({ highWaterMark: 16 * 1024 });
     try {
-      const chunk = new Uint8Array(64 * 1024);
-      let sent = 0;
-      const flood = spawn(async () => {
-        for (let i = 0; i < 1024; i++) {
-          await a.sendall(chunk);
-          sent += chunk.length;
-        }
-      });
-      let last = -1;
-      for (let still = 0; still < 5; ) {
-        await sleep(10);
-        if (sent === last) still++;
-        else [still, last] = [0, sent];
-      }
+      const { writer: flood } = await sendUntilStalled(a, new Uint8Array(64 * 1024), 1024);
       expect(flood.dead).toBe(false);
       // What b holds is bounded by its high-water mark plus one chunk Node read.
       expect(b.bufferedAmount).toBeLessThanOrEqual(16 * 1024 + 64 * 1024);
@@ -241,26 +252,14 @@ describe("GreenSocket writing and closing", () => {
     const [a, b] = await tcpPair();
     try {
       const chunk = new Uint8Array(256 * 1024);
-      let sent = 0;
-      const writer = spawn(async () => {
-        for (let i = 0; i < 400; i++) {
-          await a.sendall(chunk);
-          sent += chunk.length;
-        }
-      });
-      let last = -1;
-      for (let still = 0; still < 5; ) {
-        await sleep(10);
-        if (sent === last) still++;
-        else [still, last] = [0, sent];
-      }
+      const { writer, sent } = await sendUntilStalled(a, chunk, 400);
       expect(writer.dead).toBe(false);
       // Node holds at most the one chunk sendall is waiting on.
       expect(a.raw.writableLength).toBeLessThanOrEqual(chunk.length);
       let received = 0;
       while (received < 400 * chunk.length) received += (await b.recv(1 << 20)).length;
       await writer.wait();
-      expect(sent).toBe(400 * chunk.length);
+      expect(sent()).toBe(400 * chunk.length);
     } finally {
       await a.close();
       await b.close();
