@@ -1,7 +1,8 @@
-import { spawn as spawnProcess } from "node:child_process";
+import { type ChildProcessByStdio, spawn as spawnProcess } from "node:child_process";
 import { once } from "node:events";
 import { createConnection } from "node:net";
 import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { Event, sleep, spawn } from "@tendril/core";
 import { connect, type GreenSocket } from "@tendril/green-net";
@@ -9,6 +10,29 @@ import { type ConnectionServer, serveConnections } from "@tendril/patterns";
 import { describe, expect, test } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+// Runs a server fixture under tsx; `port` resolves once it printed "port N", and `output()` is
+// all it printed so far.
+function startFixture(
+  name: string,
+): ChildProcessByStdio<null, Readable, null> & { port: Promise<number>; output: () => string } {
+  const child = spawnProcess(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", join(here, "fixtures", name)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  const port = new Promise<number>((resolve, reject) => {
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      const match = /port (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", () => reject(new Error(`child exited early:\n${out}`)));
+  });
+  return Object.assign(child, { port, output: () => out });
+}
 
 async function echo(socket: GreenSocket): Promise<void> {
   for (;;) {
@@ -180,22 +204,9 @@ describe("serveConnections", () => {
   });
 
   test("SIGTERM drains in-flight connections and exits the process with 0", async () => {
-    const child = spawnProcess(
-      process.execPath,
-      ["--conditions=source", "--import", "tsx", join(here, "fixtures", "signal-server.ts")],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const child = startFixture("signal-server.ts");
     try {
-      let out = "";
-      child.stdout.setEncoding("utf8");
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout.on("data", (chunk: string) => {
-          out += chunk;
-          const match = /port (\d+)/.exec(out);
-          if (match) resolve(Number(match[1]));
-        });
-        child.once("exit", () => reject(new Error(`child exited early:\n${out}`)));
-      });
+      const port = await child.port;
       const socket = createConnection({ host: "127.0.0.1", port });
       const socketClosed = once(socket, "close");
       await once(socket, "connect");
@@ -211,30 +222,17 @@ describe("serveConnections", () => {
       await socketClosed;
       expect(reply).toBe("echo in flight");
       expect(code).toBe(0);
-      expect(out).toMatch(/log SIGTERM: stopping accepting, draining 1 connection/);
-      expect(out).toMatch(/log drained; exiting/);
+      expect(child.output()).toMatch(/log SIGTERM: stopping accepting, draining 1 connection/);
+      expect(child.output()).toMatch(/log drained; exiting/);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
   }, 20_000);
 
   test("workers: one accept loop per process behind node:cluster, all stopped by one SIGTERM", async () => {
-    const child = spawnProcess(
-      process.execPath,
-      ["--conditions=source", "--import", "tsx", join(here, "fixtures", "cluster-server.ts")],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const child = startFixture("cluster-server.ts");
     try {
-      let out = "";
-      child.stdout.setEncoding("utf8");
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout.on("data", (chunk: string) => {
-          out += chunk;
-          const match = /port (\d+)/.exec(out);
-          if (match) resolve(Number(match[1]));
-        });
-        child.once("exit", () => reject(new Error(`child exited early:\n${out}`)));
-      });
+      const port = await child.port;
       const pids = new Set<string>();
       for (let i = 0; i < 8; i++) {
         const socket = createConnection({ host: "127.0.0.1", port });
@@ -251,7 +249,7 @@ describe("serveConnections", () => {
       child.kill("SIGTERM");
       const [code] = await once(child, "exit");
       expect(code).toBe(0);
-      expect(out).toMatch(/log 2 workers listening/);
+      expect(child.output()).toMatch(/log 2 workers listening/);
       for (const p of pids) {
         const pid = Number(p.slice(4));
         expect(() => process.kill(pid, 0)).toThrow(); // the worker is gone too
