@@ -30,6 +30,7 @@ import ts from "typescript";
  * docs), which may use every package but no other leaf.
  */
 export const LAYERS = {
+  "@tendril/test-servers": { rank: -1, kind: "package" },
   "@tendril/core": { rank: 0, kind: "package" },
   "@tendril/green-net": { rank: 1, kind: "package" },
   "@tendril/patterns": { rank: 2, kind: "package" },
@@ -37,6 +38,9 @@ export const LAYERS = {
   "@tendril/bench": { rank: 3, kind: "app" },
   "@tendril/docs": { rank: 3, kind: "app" },
 };
+
+/** Private helpers for tests: any package may use them, as devDependencies only. */
+const TEST_ONLY = new Set(["@tendril/test-servers"]);
 
 const DEP_FIELDS = ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"];
 const SOURCE_EXT = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
@@ -152,6 +156,9 @@ export function checkWorkspace(root) {
           errors.push(
             `${where}: ${field}.${dep} is ${JSON.stringify(range)}; workspace dependencies must be "workspace:^"`,
           );
+        }
+        if (TEST_ONLY.has(dep) && field !== "devDependencies") {
+          errors.push(`${where}: ${field} names ${dep}, which is test-only; use devDependencies`);
         }
         const why = edgeError(p.name, dep);
         if (why !== null) errors.push(`${where}: ${p.name} may not depend on ${dep}: ${why}`);

@@ -1,0 +1,11 @@
+/**
+ * Test-only helpers that start real servers from Debian's packages on a loopback port, for the
+ * tests of packages that talk to them. Nothing here is published: it is a devDependency of the
+ * packages whose tests use it. `.ci/run` installs the servers with apt-get.
+ */
+export {
+  findExecutable,
+  type RedisServer,
+  type RedisServerOptions,
+  startRedisServer,
+} from "./redis-server.js";
