@@ -61,3 +61,10 @@ export { BoundedSemaphore } from "./sync/bounded-semaphore.js";
 export { CappedSemaphore } from "./sync/capped-semaphore.js";
 export { Event, type EventWaitOptions } from "./sync/event.js";
 export { type AcquireOptions, Semaphore, SemaphoreHold } from "./sync/semaphore.js";
+
+/** Thread-local state: a value per green thread (Eventlet's corolocal.local). */
+export {
+  ThreadLocal,
+  type ThreadLocalOptions,
+  type ThreadLocalOverride,
+} from "./local/thread-local.js";
