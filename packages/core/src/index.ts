@@ -48,6 +48,11 @@ export {
 export { GreenMap, type IterablesOf, type MapFn } from "./pool/green-map.js";
 export { GreenPile } from "./pool/green-pile.js";
 export { GreenPool } from "./pool/green-pool.js";
+export {
+  PooledResource,
+  ResourcePool,
+  type ResourcePoolOptions,
+} from "./pool/resource-pool.js";
 
 /** Queues: FIFO, LIFO and priority queues between green threads, bounded or rendezvous. */
 export { QueueEmpty, QueueFull } from "./queue/errors.js";
