@@ -15,7 +15,14 @@
 import { checkFunction, describeValue } from "../errors.js";
 import { currentThread, type GreenThread } from "../thread/green-thread.js";
 
-/** Options of a `ThreadLocal`. */
+/**
+ * Options of a `ThreadLocal`.
+ *
+ * @example
+ * ```ts
+ * const counters = new ThreadLocal<Map<string, number>>({ initial: () => new Map() });
+ * ```
+ */
 export interface ThreadLocalOptions<T> {
   /**
    * Makes the value of a thread that has none yet, on its first `get()` (as a subclass'

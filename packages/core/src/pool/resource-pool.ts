@@ -25,7 +25,20 @@ import { report } from "../hub/report.js";
 import { type WaitEntry, WaitList } from "../sync/wait-list.js";
 import { green, suspend, type Waiter } from "../thread/green-thread.js";
 
-/** Options of a `ResourcePool`. */
+/**
+ * Options of a `ResourcePool`: how to make, check and destroy a resource, and how many to keep.
+ *
+ * @example
+ * ```ts
+ * const options: ResourcePoolOptions<Redis> = {
+ *   create: async () => { const r = new Redis({ lazyConnect: true }); await r.connect(); return r; },
+ *   validate: (r) => r.status === "ready",
+ *   destroy: (r) => r.disconnect(),
+ *   max: 8,
+ *   idleTimeout: 30_000,
+ * };
+ * ```
+ */
 export interface ResourcePoolOptions<T> {
   /** Makes a new resource (a connection, a client…). Its error fails the checkout that asked. */
   create: () => T | PromiseLike<T>;
