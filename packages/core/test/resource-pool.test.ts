@@ -191,6 +191,25 @@ describe("ResourcePool", () => {
       await pool.close();
     }));
 
+  test("a checkout interrupted while validating gives the resource back", () =>
+    withVirtualHub(async () => {
+      const pool = new ResourcePool<Conn>({
+        create: () => new Conn(),
+        validate: async () => {
+          await sleep(100);
+          return true;
+        },
+        max: 1,
+      });
+      const first = await pool.acquire();
+      pool.release(first);
+      await expect(withTimeout(10, () => pool.acquire())).rejects.toBeInstanceOf(Timeout);
+      expect([pool.size(), pool.idle(), pool.inUse()]).toEqual([1, 1, 0]);
+      expect(await pool.acquire()).toBe(first);
+      pool.release(first);
+      await pool.close();
+    }));
+
   test("idle resources are destroyed after idleTimeout on the hub's clock, keeping min", () =>
     withVirtualHub(async (hub) => {
       const { pool, destroyed } = makePool({ max: 3, min: 1, idleTimeout: 1000 });

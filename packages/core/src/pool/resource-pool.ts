@@ -356,13 +356,25 @@ export class ResourcePool<T> {
     return entry.resource;
   }
 
+  /** Validates an idle resource taken by the caller; interrupted, it gives it back idle. */
   async #isValid(resource: T): Promise<boolean> {
     const validate = this.#validate;
     if (validate === undefined) return true;
+    let verdict: Promise<boolean>;
     try {
-      return (await validate(resource)) === true;
+      verdict = Promise.resolve(validate(resource)).then(
+        (ok) => ok === true,
+        () => false,
+      );
     } catch {
       return false;
+    }
+    try {
+      return await green(verdict);
+    } catch (error) {
+      // Killed or timed out while validating: the resource was never handed out.
+      this.#giveBack(resource);
+      throw error;
     }
   }
 
