@@ -4,7 +4,15 @@ export default defineConfig({
   resolve: { conditions: ["source"] },
   ssr: { resolve: { conditions: ["source"] } },
   test: {
-    projects: ["packages/*", "apps/examples", "apps/bench", "docs", "scripts", "tools/*"],
+    projects: [
+      "packages/*",
+      "apps/examples",
+      "apps/bench",
+      "apps/reliability",
+      "docs",
+      "scripts",
+      "tools/*",
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     typecheck: { enabled: true, include: ["**/*.test-d.ts"] },

@@ -38,6 +38,7 @@ export const NAV = [
   ["dispatch", "Dispatch pattern"],
   ["resources", "Resources and thread-locals"],
   ["testing", "Testing"],
+  ["reliability", "Reliability figures"],
   ["rosetta", "From Eventlet"],
   ["decisions", "Decisions"],
 ];

@@ -37,6 +37,7 @@ export const LAYERS = {
   "@tendril/examples": { rank: 3, kind: "app" },
   "@tendril/bench": { rank: 3, kind: "app" },
   "@tendril/docs": { rank: 3, kind: "app" },
+  "@tendril/reliability": { rank: 3, kind: "app" },
 };
 
 /** Private helpers for tests: any package may use them, as devDependencies only. */
