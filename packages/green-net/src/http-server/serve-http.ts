@@ -247,7 +247,7 @@ class Exchange implements ServeHttpInfo, RequestContext {
     }
   }
 
-  bodyTooLarge(): void {
+  bodyAbandoned(): void {
     this.closeAfter = true;
   }
 
