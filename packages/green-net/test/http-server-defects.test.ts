@@ -107,5 +107,109 @@ describe("a handler that stops reading the request body (issue 17, item 1)", () 
   }
 });
 
-// Kept so that the imports above are used by every later section as it is added.
-void GET;
+describe("the Host header never changes the URL's path or userinfo (issue 17, item 2)", () => {
+  // Answers with what a handler would route on: the pathname, userinfo and host of its URL.
+  const echoUrl = (request: Request) => {
+    const url = new URL(request.url);
+    return new Response(
+      JSON.stringify({
+        path: url.pathname,
+        user: url.username,
+        host: url.host,
+        header: request.headers.get("host"),
+      }),
+    );
+  };
+  const answer = (received: string) => {
+    const body = received.slice(received.indexOf("\r\n\r\n") + 4);
+    return body.startsWith("{") ? JSON.parse(body) : body;
+  };
+
+  test.each([
+    ["x/admin#", "a path and a fragment"],
+    ["x/admin", "a path"],
+    ["x?admin", "a query"],
+    ["admin:secret@x", "userinfo"],
+    ["@x", "an empty userinfo"],
+    ["x:99999", "a port over 65535"],
+    ["x:80:80", "two ports"],
+    ["x y", "a space"],
+    ["x\\admin", "a backslash"],
+    ["[zz::1]", "a bad IP literal"],
+    ["1.2.3.999", "a bad IPv4 address"],
+    ["exa%41mple", "percent-encoding"],
+  ])("Host: %s (%s) gets a 400 and never reaches the handler", async (host) => {
+    let reached = 0;
+    const { port } = await serve((request) => {
+      reached++;
+      return echoUrl(request);
+    });
+    const result = await rawExchange(port, [GET("/public", host)]);
+    expect(statusLines(result.received)).toEqual(["HTTP/1.1 400 Bad Request"]);
+    expect(result.received).toContain("invalid Host header");
+    expect(reached).toBe(0);
+  });
+
+  test("a valid Host (name, port, IP literal) is the URL's host, and the path stays", async () => {
+    const { port } = await serve(echoUrl);
+    for (const [host, expected] of [
+      ["example.com:8080", "example.com:8080"],
+      ["[::1]:9000", "[::1]:9000"],
+      ["EXAMPLE.com", "example.com"],
+      ["under_score.internal", "under_score.internal"],
+    ] as const) {
+      const result = await rawExchange(port, [GET("/public?q=1", host)]);
+      expect(statusLines(result.received)).toEqual(["HTTP/1.1 200 OK"]);
+      expect(answer(result.received)).toEqual({
+        path: "/public",
+        user: "",
+        host: expected,
+        header: host,
+      });
+    }
+  });
+
+  test("duplicate Host lines: the URL takes the first, the headers the joined value", async () => {
+    const { port } = await serve(echoUrl);
+    const twice = head("GET /public HTTP/1.1", [
+      ["Host", "first.example"],
+      ["Host", "second.example"],
+      ["Connection", "close"],
+    ]);
+    expect(answer((await rawExchange(port, [twice])).received)).toEqual({
+      path: "/public",
+      user: "",
+      host: "first.example",
+      header: "first.example, second.example",
+    });
+    const badSecond = head("GET /public HTTP/1.1", [
+      ["Host", "first.example"],
+      ["Host", "x/admin#"],
+      ["Connection", "close"],
+    ]);
+    expect(statusLines((await rawExchange(port, [badSecond])).received)).toEqual([
+      "HTTP/1.1 400 Bad Request",
+    ]);
+  });
+
+  test("an absolute-form target with userinfo or a bad port gets a 400", async () => {
+    const { port } = await serve(echoUrl);
+    for (const target of ["http://admin:secret@x/public", "http://x:99999/public"]) {
+      const result = await rawExchange(port, [GET(target, "x")]);
+      expect(statusLines(result.received)).toEqual(["HTTP/1.1 400 Bad Request"]);
+    }
+    const good = await rawExchange(port, [GET("http://proxy.example/public", "x")]);
+    expect(answer(good.received)).toMatchObject({ path: "/public", host: "proxy.example" });
+  });
+
+  test("HTTP/1.0 without Host: the URL names the address the request arrived on", async () => {
+    const { port } = await serve(echoUrl);
+    const result = await rawExchange(port, ["GET /public HTTP/1.0\r\n\r\n"]);
+    expect(answer(result.received)).toEqual({
+      path: "/public",
+      user: "",
+      host: `127.0.0.1:${port}`,
+      header: null,
+    });
+  });
+});

@@ -50,6 +50,7 @@ import {
   optionInteger,
   RequestTooLarge,
 } from "./limits.js";
+import { checkHostLines, isValidAbsoluteTarget } from "./request-target.js";
 import { kState, type ResponseState } from "./response.js";
 import { type RequestContext, ServerRequest } from "./server-request.js";
 
@@ -428,8 +429,22 @@ export class HttpServer {
     const log = this.#log;
     const ex = new Exchange(this, req, res, this.#maxBodySize, log === null ? 0 : getHub().now());
     if (log !== null) res.once("finish", () => log(this.#entry(ex, res.statusCode)));
-    if ((req.url as string).length > this.#maxUrlLength) {
+    const target = req.url as string;
+    if (target.length > this.#maxUrlLength) {
       this.#reject(ex, 414, `request target longer than ${this.#maxUrlLength} characters`);
+      return;
+    }
+    // Invariant: a request reaches a handler only when `request.url` parses and its path is
+    // the request target's — the Host header can never move it or add userinfo.
+    if (checkHostLines(req.rawHeaders) === null) {
+      this.#reject(ex, 400, "invalid Host header");
+      return;
+    }
+    if (
+      (target.startsWith("http://") || target.startsWith("https://")) &&
+      !isValidAbsoluteTarget(target)
+    ) {
+      this.#reject(ex, 400, "invalid absolute request target");
       return;
     }
     const length = req.headers["content-length"];
