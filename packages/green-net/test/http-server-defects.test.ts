@@ -213,3 +213,37 @@ describe("the Host header never changes the URL's path or userinfo (issue 17, it
     });
   });
 });
+
+describe("a response Node refuses to write gets a clean 500 (issue 17, item 3)", () => {
+  const bad: ReadonlyArray<readonly [string, () => Response]> = [
+    ["CR/LF in statusText", () => new Response("x", { statusText: "OK\r\nX-Injected: 1" })],
+    [
+      "CR/LF in a header value",
+      () => new Response("x", { headers: { "x-a": "1\r\nX-Injected: 1" } }),
+    ],
+    ["a header name with a space", () => new Response("x", { headers: [["x injected", "1"]] })],
+    [
+      "CR/LF in a streamed response's statusText",
+      () => new Response(new ReadableStream(), { status: 202, statusText: "A\nX-Injected: 1" }),
+    ],
+  ];
+
+  test.each(bad)("%s: 500 Internal Server Error, the slot is released", async (_, make) => {
+    const { server, port } = await serve(
+      (request) => (new URL(request.url).pathname === "/good" ? new Response("fine") : make()),
+      { maxConnections: 2 },
+    );
+    // More bad requests than slots: each must give its slot back.
+    for (let i = 0; i < 5; i++) {
+      const result = await rawExchange(port, [GET("/bad")]);
+      expect(statusLines(result.received)).toEqual(["HTTP/1.1 500 Internal Server Error"]);
+      expect(result.received).not.toMatch(/\r\nX-Injected/i);
+      expect(result.received.endsWith("Internal Server Error\n")).toBe(true);
+    }
+    const after = await rawExchange(port, [GET("/good")]);
+    expect(after.received.endsWith("fine")).toBe(true);
+    expect(server.running()).toBe(0);
+    expect(reported).toHaveLength(5);
+    expect((reported[0] as { code?: string }).code).toMatch(/^ERR_INVALID_(CHAR|HTTP_TOKEN)$/);
+  });
+});

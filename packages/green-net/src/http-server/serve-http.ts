@@ -529,8 +529,21 @@ export class HttpServer {
     );
   }
 
-  /** @internal A handler failed (or returned something that is not a Response). */
+  /**
+   * @internal A handler failed (or returned something that is not a Response, or one Node
+   * refused to write). Invariant: never throws — the caller releases the request's slot next.
+   */
   _failed(ex: Exchange, error: unknown): void {
+    try {
+      this.#answerFailure(ex, error);
+    } catch (writeError) {
+      // Even the plain 500 could not be written: nothing sane can follow on this connection.
+      getHub().reportError(writeError, "serveHttp error response");
+      ex.res.destroy();
+    }
+  }
+
+  #answerFailure(ex: Exchange, error: unknown): void {
     const res = ex.res;
     if (ex.cancelled) return; // the client went away: its errors are nobody's to answer
     if (error instanceof RequestTooLarge) {
@@ -633,7 +646,10 @@ function writeSimple(ex: Exchange, status: number, body: string, extra: string[]
   for (const [name, value] of extra) headers.push(name as string, value as string);
   if (ex.owner._mustClose(ex) || status >= 400) headers.push("connection", "close");
   ex.bytes = Buffer.byteLength(body);
-  res.writeHead(status, headers);
+  // The reason is always given: a handler's response that Node refused may have left its own
+  // status message on `res`, which writeHead would otherwise keep ("500 OK", or the same bad
+  // bytes again).
+  res.writeHead(status, STATUS_CODES[status] ?? "Error", headers);
   res.end(body);
 }
 
