@@ -203,7 +203,9 @@ function serveOn(
   const onError = options.onError ?? reportDefault;
   const log = options.log ?? (() => undefined);
   const controller = new AbortController();
-  const live = new Set<GreenThread<unknown>>();
+  // Invariant: every connection thread is here from the moment it is spawned — not from when
+  // it starts — with its socket, so a shutdown sees (and can close) one that has not run yet.
+  const live = new Map<GreenThread<unknown>, GreenSocket>();
   let drained: Event<void> | null = null;
   let shutdownPromise: Promise<void> | null = null;
   let resolveClosed!: () => void;
@@ -214,8 +216,9 @@ function serveOn(
 
   const runConnection = async (socket: GreenSocket, peer: AddressInfo): Promise<void> => {
     const self = getCurrent();
-    live.add(self);
     try {
+      // Spawned before a shutdown began but started after: the server has stopped serving.
+      if (controller.signal.aborted) return;
       await handler(socket, { peer, signal: controller.signal });
     } catch (error) {
       if (!(error instanceof GreenThreadExit))
@@ -248,8 +251,9 @@ function serveOn(
       }
       const [socket, peer] = accepted;
       try {
-        // Invariant: spawnN waits while the pool is full, so a full server stops accepting.
-        await pool.spawnN(runConnection, socket, peer);
+        // Invariant: spawn waits while the pool is full, so a full server stops accepting.
+        const thread = await pool.spawn(runConnection, socket, peer);
+        if (!thread.dead) live.set(thread, socket);
       } catch (error) {
         await socket.close().catch(() => undefined);
         throw error;
@@ -310,7 +314,14 @@ function serveOn(
     }
     const stragglers = [...live];
     if (stragglers.length > 0) log(`killing ${stragglers.length} connection(s) still open`);
-    await Promise.all(stragglers.map((thread) => thread.kill()));
+    // A thread killed before it started never runs its `finally`: close its socket here.
+    await Promise.all(
+      stragglers.map(async ([thread, socket]) => {
+        await thread.kill();
+        live.delete(thread);
+        await socket.close().catch(() => undefined);
+      }),
+    );
     // Invariant: the signal listeners stay until the end, so a second Ctrl-C during the drain
     // forces it instead of killing the process with connections half-closed.
     for (const signal of signals) process.off(signal, onSignal);
