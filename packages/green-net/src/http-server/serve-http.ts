@@ -30,7 +30,7 @@ import {
   STATUS_CODES,
 } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
-import { type GreenThread, getHub, green, spawn, suspend, type TimerHandle } from "@tendril/core";
+import { type GreenThread, getHub, spawn, type TimerHandle } from "@tendril/core";
 import { describeValue } from "../socket/errors.js";
 import {
   type AccessLogEntry,
@@ -38,6 +38,7 @@ import {
   type AccessLogSink,
   accessLogWriter,
 } from "./access-log.js";
+import { Exchange } from "./exchange.js";
 import {
   DEFAULT_HEADERS_TIMEOUT,
   DEFAULT_KEEP_ALIVE_TIMEOUT,
@@ -51,13 +52,10 @@ import {
   RequestTooLarge,
 } from "./limits.js";
 import { checkHostLines, isValidAbsoluteTarget } from "./request-target.js";
-import { kState, type ResponseState } from "./response.js";
-import { type RequestContext, ServerRequest } from "./server-request.js";
+import { ServerRequest } from "./server-request.js";
+import { writeResponse, writeSimple } from "./write-response.js";
 
 type WebResponse = globalThis.Response;
-type HeadersInit = ConstructorParameters<typeof Headers>[0];
-const PlatformResponse = globalThis.Response;
-const TEXT_PLAIN = "text/plain;charset=UTF-8";
 
 /** What a handler is told besides the request. */
 export interface ServeHttpInfo {
@@ -132,158 +130,12 @@ export interface CloseOptions {
   graceMs?: number;
 }
 
-const NULL_BODY = new Set([204, 205, 304]);
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     typeof value === "object" &&
     typeof (value as PromiseLike<unknown>).then === "function"
   );
-}
-
-// The internal state slot of the platform's Response (undici), found once. It lets a string or
-// bytes body be written without reading it through a web stream; if the platform changes, the
-// lookup finds nothing and the body is streamed instead.
-let platformStateKey: symbol | null | undefined;
-function platformSource(response: WebResponse): string | Uint8Array | null | undefined {
-  if (platformStateKey === undefined) {
-    platformStateKey =
-      Object.getOwnPropertySymbols(new PlatformResponse("")).find(
-        (s) => s.description === "state",
-      ) ?? null;
-  }
-  if (platformStateKey === null || response.bodyUsed) return undefined;
-  const state = (response as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[
-    platformStateKey
-  ];
-  if (state === undefined || state === null) return undefined;
-  if (state.body === null || state.body === undefined) return null;
-  const source = state.body.source;
-  if (typeof source === "string" || source instanceof Uint8Array) return source;
-  return undefined;
-}
-
-// The exchanges in flight on a connection (usually one; more when requests are pipelined),
-// kept on the socket so that one 'close' listener per connection — not one per request —
-// learns that the client went away.
-const kExchanges = Symbol("tendril.exchanges");
-type TrackedSocket = Socket & { [kExchanges]?: Exchange | Exchange[] | null };
-
-function onSocketClose(this: TrackedSocket): void {
-  const exchanges = this[kExchanges];
-  this[kExchanges] = null;
-  if (exchanges === null || exchanges === undefined) return;
-  if (Array.isArray(exchanges)) for (const ex of exchanges) ex.gone();
-  else exchanges.gone();
-}
-
-/**
- * One request: its Node objects, its thread, and what the access log needs. It is also the
- * `info` the handler receives and the context of its `ServerRequest`.
- */
-class Exchange implements ServeHttpInfo, RequestContext {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly owner: HttpServer;
-  readonly maxBodySize: number;
-  readonly started: number;
-  thread: GreenThread<unknown> | null = null;
-  request: ServerRequest | null = null;
-  expectContinue = false;
-  continued = false;
-  closeAfter = false;
-  cancelled = false;
-  bytes = 0;
-  /** The intrusive list of running exchanges (for the grace period of `close()`). */
-  prev: Exchange | null = null;
-  next: Exchange | null = null;
-
-  constructor(
-    owner: HttpServer,
-    req: IncomingMessage,
-    res: ServerResponse,
-    maxBodySize: number,
-    started: number,
-  ) {
-    this.owner = owner;
-    this.req = req;
-    this.res = res;
-    this.maxBodySize = maxBodySize;
-    this.started = started;
-  }
-
-  get remoteAddress(): string {
-    return this.req.socket.remoteAddress ?? "";
-  }
-  get remotePort(): number {
-    return this.req.socket.remotePort ?? 0;
-  }
-  get localAddress(): string {
-    return this.req.socket.localAddress ?? "";
-  }
-  get localPort(): number {
-    return this.req.socket.localPort ?? 0;
-  }
-  get server(): HttpServer {
-    return this.owner;
-  }
-  get signal(): AbortSignal {
-    return (this.thread as GreenThread<unknown>).signal;
-  }
-
-  origin(): string {
-    const socket = this.req.socket as Socket & { encrypted?: boolean };
-    const scheme = socket.encrypted ? "https" : "http";
-    const host = this.req.headers.host;
-    if (host) return `${scheme}://${host}`;
-    const address = socket.localAddress ?? "localhost";
-    return `${scheme}://${address.includes(":") ? `[${address}]` : address}:${socket.localPort ?? 80}`;
-  }
-
-  bodyWanted(): void {
-    if (this.expectContinue && !this.continued) {
-      this.continued = true;
-      if (!this.res.headersSent) this.res.writeContinue();
-    }
-  }
-
-  bodyAbandoned(): void {
-    this.closeAfter = true;
-  }
-
-  /** Registers on the connection, so that its closing reaches this exchange. */
-  track(): void {
-    const socket = this.req.socket as TrackedSocket;
-    const current = socket[kExchanges];
-    if (current === undefined) {
-      socket.once("close", onSocketClose);
-      socket[kExchanges] = this;
-    } else if (current === null) {
-      if (socket.destroyed) this.gone();
-      else socket[kExchanges] = this;
-    } else if (Array.isArray(current)) current.push(this);
-    else socket[kExchanges] = [current, this];
-  }
-
-  untrack(): void {
-    const socket = this.req.socket as TrackedSocket;
-    const current = socket[kExchanges];
-    if (current === this) socket[kExchanges] = null;
-    else if (Array.isArray(current)) {
-      const index = current.indexOf(this);
-      if (index >= 0) current.splice(index, 1);
-      if (current.length === 0) socket[kExchanges] = null;
-    }
-  }
-
-  /** The connection closed: before the response finished means the client went away. */
-  gone(): void {
-    if (this.res.writableFinished) return;
-    this.cancelled = true;
-    const thread = this.thread;
-    if (thread !== null && !thread.dead) void thread.kill();
-  }
 }
 
 /**
@@ -633,26 +485,6 @@ export class HttpServer {
   };
 }
 
-/** Writes a small text response (errors, rejections). */
-function writeSimple(ex: Exchange, status: number, body: string, extra: string[][]): void {
-  const res = ex.res;
-  if (res.headersSent || res.destroyed) return;
-  const headers: string[] = [
-    "content-type",
-    "text/plain; charset=utf-8",
-    "content-length",
-    String(Buffer.byteLength(body)),
-  ];
-  for (const [name, value] of extra) headers.push(name as string, value as string);
-  if (ex.owner._mustClose(ex) || status >= 400) headers.push("connection", "close");
-  ex.bytes = Buffer.byteLength(body);
-  // The reason is always given: a handler's response that Node refused may have left its own
-  // status message on `res`, which writeHead would otherwise keep ("500 OK", or the same bad
-  // bytes again).
-  res.writeHead(status, STATUS_CODES[status] ?? "Error", headers);
-  res.end(body);
-}
-
 // The body of a request's thread. A handler that answers synchronously is served without a
 // single promise; the others continue in `finishAsync`.
 function runExchange(ex: Exchange): Promise<void> | undefined {
@@ -661,7 +493,7 @@ function runExchange(ex: Exchange): Promise<void> | undefined {
   try {
     const result: unknown = server._handle(ex);
     if (isThenable(result)) return finishAsync(ex, result);
-    written = writeResponse(server, ex, result);
+    written = writeResponse(ex, result);
   } catch (error) {
     server._failed(ex, error);
   }
@@ -681,7 +513,7 @@ async function finishAsync(
   try {
     const result = await pending;
     if (!writing) {
-      const written = writeResponse(server, ex, result);
+      const written = writeResponse(ex, result);
       if (written !== undefined) await written;
     }
   } catch (error) {
@@ -689,132 +521,6 @@ async function finishAsync(
   } finally {
     server._release(ex);
   }
-}
-
-/** Appends a HeadersInit as flat name/value pairs; returns [hasContentType, hasContentLength]. */
-function flattenHeaders(init: HeadersInit | Headers | undefined, out: string[]): number {
-  let flags = 0;
-  if (init === undefined || init === null) return flags;
-  const add = (name: string, value: string): void => {
-    const lower = name.length === 12 || name.length === 14 ? name.toLowerCase() : "";
-    if (lower === "content-type") flags |= 1;
-    else if (lower === "content-length") flags |= 2;
-    out.push(name, value);
-  };
-  if (init instanceof Headers) {
-    for (const [name, value] of init) add(name, value);
-  } else if (Array.isArray(init)) {
-    for (const pair of init as string[][]) add(pair[0] as string, pair[1] as string);
-  } else if (typeof (init as unknown as Iterable<unknown>)[Symbol.iterator] === "function") {
-    for (const pair of init as unknown as Iterable<[string, string]>) add(pair[0], pair[1]);
-  } else {
-    const record = init as Record<string, string | readonly string[]>;
-    for (const name in record) {
-      const value = record[name];
-      if (typeof value === "string") add(name, value);
-      else if (Array.isArray(value)) for (const v of value) add(name, String(v));
-      else if (value !== undefined) add(name, String(value));
-    }
-  }
-  return flags;
-}
-
-/** Writes the handler's response. Returns a promise only when the body streams. */
-function writeResponse(
-  server: HttpServer,
-  ex: Exchange,
-  response: unknown,
-): Promise<void> | undefined {
-  const res = ex.res;
-  if (res.destroyed) return undefined;
-  let status: number;
-  let statusText: string;
-  let source: string | Uint8Array | ReadableStream<Uint8Array> | null | undefined;
-  const headers: string[] = [];
-  let flags: number;
-  const state =
-    typeof response === "object" && response !== null
-      ? (response as { [kState]?: ResponseState })[kState]
-      : undefined;
-  if (state !== undefined && state.real === null) {
-    status = state.status;
-    statusText = state.statusText;
-    flags = flattenHeaders(state.headers ?? state.init, headers);
-    if (state.used || (state.source instanceof ReadableStream && state.source.locked)) {
-      throw new TypeError("serveHttp: the handler returned a Response whose body was already read");
-    }
-    state.used = true;
-    source = state.source;
-    if (typeof source === "string" && state.headers === null && (flags & 1) === 0) {
-      headers.push("content-type", TEXT_PLAIN);
-    }
-  } else {
-    const platform = state !== undefined ? (state.real as WebResponse) : response;
-    if (!(platform instanceof PlatformResponse)) {
-      throw new TypeError(
-        `serveHttp: the handler must return a Response, received ${describeValue(response)}`,
-      );
-    }
-    status = platform.status;
-    statusText = platform.statusText;
-    flags = flattenHeaders(platform.headers, headers);
-    source = platformSource(platform);
-    if (source === undefined) source = platform.body as ReadableStream<Uint8Array> | null;
-  }
-  if (server._mustClose(ex)) headers.push("connection", "close");
-  if (source === null || NULL_BODY.has(status)) {
-    if ((flags & 2) === 0 && !NULL_BODY.has(status)) headers.push("content-length", "0");
-    res.writeHead(status, statusText || undefined, headers);
-    res.end();
-    return undefined;
-  }
-  if (typeof source === "string" || source instanceof Uint8Array) {
-    const length = typeof source === "string" ? Buffer.byteLength(source) : source.byteLength;
-    if ((flags & 2) === 0) headers.push("content-length", String(length));
-    ex.bytes = length;
-    res.writeHead(status, statusText || undefined, headers);
-    res.end(source);
-    return undefined;
-  }
-  res.writeHead(status, statusText || undefined, headers);
-  return pump(ex, source);
-}
-
-/** Streams a web body to the socket with backpressure; each wait is a green operation. */
-async function pump(ex: Exchange, stream: ReadableStream<Uint8Array>): Promise<void> {
-  const res = ex.res;
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await green(reader.read());
-      if (done) break;
-      if (res.destroyed) break;
-      ex.bytes += value.byteLength;
-      if (!res.write(value)) await drain(res);
-    }
-    if (!res.destroyed) res.end();
-  } catch (error) {
-    reader.cancel(error).catch(() => {});
-    throw error;
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-function drain(res: ServerResponse): Promise<void> {
-  return suspend<void>((waiter) => {
-    const done = (): void => {
-      res.off("drain", done);
-      res.off("close", done);
-      waiter.resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-    return () => {
-      res.off("drain", done);
-      res.off("close", done);
-    };
-  });
 }
 
 function isGreenListener(
