@@ -247,3 +247,114 @@ describe("a response Node refuses to write gets a clean 500 (issue 17, item 3)",
     expect((reported[0] as { code?: string }).code).toMatch(/^ERR_INVALID_(CHAR|HTTP_TOKEN)$/);
   });
 });
+
+describe("a handler's Content-Length never frames the wire (issue 17, item 9)", () => {
+  const text = (s: string) => new TextEncoder().encode(s);
+  const streamOf = (...parts: string[]) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const part of parts) controller.enqueue(text(part));
+        controller.close();
+      },
+    });
+  const routes: Record<string, () => Response | globalThis.Response> = {
+    "/long": () => new Response("0123456789", { headers: { "content-length": "5" } }),
+    "/short": () => new Response("ab", { headers: { "content-length": "100" } }),
+    "/bytes": () => new Response(text("xyz"), { headers: [["Content-Length", "1"]] }),
+    "/platform": () =>
+      new globalThis.Response("platform body", { headers: { "content-length": "3" } }),
+    "/empty": () => new Response(null, { headers: { "content-length": "50" } }),
+    "/te": () => new Response("framed", { headers: { "transfer-encoding": "chunked" } }),
+    "/stream-ok": () => new Response(streamOf("12345"), { headers: { "content-length": "5" } }),
+    "/stream-bad": () =>
+      new Response(streamOf("1234", "5"), { headers: { "content-length": "nope" } }),
+    "/stream-long": () =>
+      new Response(streamOf("12345", "HTTP/1.1 200 OK\r\n\r\n"), {
+        headers: { "content-length": "5" },
+      }),
+    "/stream-short": () => new Response(streamOf("12"), { headers: { "content-length": "10" } }),
+    "/next": () => new Response("next"),
+  };
+  const route = (request: Request) => {
+    const make = routes[new URL(request.url).pathname];
+    return make === undefined ? new Response("no route", { status: 404 }) : make();
+  };
+  const pipelined = (path: string) =>
+    head(`GET ${path} HTTP/1.1`, [["Host", "127.0.0.1"]]) +
+    head("GET /next HTTP/1.1", [
+      ["Host", "127.0.0.1"],
+      ["Connection", "close"],
+    ]);
+
+  test.each([
+    ["/long", "0123456789"],
+    ["/short", "ab"],
+    ["/bytes", "xyz"],
+    ["/platform", "platform body"],
+    ["/empty", ""],
+    ["/te", "framed"],
+    ["/stream-ok", "12345"],
+  ])(
+    "GET %s then GET /next on one connection: both answered, framed by the real body",
+    async (path, body) => {
+      const { port } = await serve(route);
+      const { received } = await rawExchange(port, [pipelined(path)]);
+      expect(statusLines(received)).toEqual(["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"]);
+      const second = received.lastIndexOf("HTTP/1.1 200 OK");
+      const first = received.slice(0, second);
+      expect(first.match(/\r\ncontent-length: \d+/gi)).toEqual([
+        `\r\ncontent-length: ${Buffer.byteLength(body)}`,
+      ]);
+      expect(first).not.toMatch(/\r\ntransfer-encoding: /i);
+      expect(first.endsWith(`\r\n\r\n${body}`)).toBe(true);
+      expect(received.endsWith("\r\n\r\nnext")).toBe(true);
+      expect(reported).toEqual([]);
+    },
+  );
+
+  test("a streamed body with an invalid Content-Length is sent chunked", async () => {
+    const { port } = await serve(route);
+    const { received } = await rawExchange(port, [pipelined("/stream-bad")]);
+    expect(statusLines(received)).toEqual(["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"]);
+    expect(received).toMatch(/\r\ntransfer-encoding: chunked\r\n/i);
+    expect(received).not.toMatch(/content-length: nope/i);
+  });
+
+  test.each([
+    ["/stream-long", "12345", "at least"],
+    ["/stream-short", "12", "only"],
+  ])(
+    "%s: a stream that breaks its Content-Length is cut off and its connection closed",
+    async (path, sent, what) => {
+      const { port } = await serve(route);
+      const { received, closed } = await rawExchange(port, [pipelined(path)]);
+      expect(closed).toBe(true);
+      // At most the start of this response (the connection is destroyed, so what was still
+      // buffered may be lost), nothing past the declared length, and /next is never answered.
+      expect(statusLines(received).length).toBeLessThanOrEqual(1);
+      if (received !== "") {
+        expect(received.startsWith("HTTP/1.1 200 OK\r\n")).toBe(true);
+        const body = received.slice(received.indexOf("\r\n\r\n") + 4);
+        expect(sent.startsWith(body)).toBe(true);
+      }
+      expect(received).not.toContain("next");
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toMatchObject({ code: "ERR_TENDRIL_HTTP_CONTENT_LENGTH_MISMATCH" });
+      expect(String((reported[0] as Error).message)).toContain(what);
+    },
+  );
+
+  test("HEAD keeps a declared Content-Length for the body it does not send", async () => {
+    const { port } = await serve(
+      () => new Response(null, { headers: { "content-length": "1234" } }),
+    );
+    const { received } = await rawExchange(port, [
+      head("HEAD / HTTP/1.1", [
+        ["Host", "127.0.0.1"],
+        ["Connection", "close"],
+      ]),
+    ]);
+    expect(received).toMatch(/\r\ncontent-length: 1234\r\n/i);
+    expect(received.endsWith("\r\n\r\n")).toBe(true);
+  });
+});

@@ -9,7 +9,7 @@
  */
 
 import { type ServerResponse, STATUS_CODES } from "node:http";
-import { green, suspend } from "@tendril/core";
+import { green, suspend, TendrilError } from "@tendril/core";
 import { describeValue } from "../socket/errors.js";
 import type { Exchange } from "./exchange.js";
 import { kState, type ResponseState } from "./response.js";
@@ -62,14 +62,29 @@ export function writeSimple(ex: Exchange, status: number, body: string, extra: s
   res.end(body);
 }
 
-/** Appends a HeadersInit as flat name/value pairs; returns [hasContentType, hasContentLength]. */
+// The handler's Content-Length value(s), as the last `flattenHeaders` found them (joined with
+// ", " when repeated). Framing is the server's: the handler's value is never copied as given.
+let declaredValue: string | null = null;
+
+/**
+ * Appends a HeadersInit as flat name/value pairs, leaving out the framing headers
+ * (`content-length`, `transfer-encoding`: see `writeResponse`). Returns 1 when it has a
+ * `content-type`; the Content-Length given, if any, is left in `declaredValue`.
+ */
 function flattenHeaders(init: HeadersInit | Headers | undefined, out: string[]): number {
   let flags = 0;
+  declaredValue = null;
   if (init === undefined || init === null) return flags;
   const add = (name: string, value: string): void => {
-    const lower = name.length === 12 || name.length === 14 ? name.toLowerCase() : "";
-    if (lower === "content-type") flags |= 1;
-    else if (lower === "content-length") flags |= 2;
+    const size = name.length;
+    if (size === 12 || size === 14 || size === 17) {
+      const lower = name.toLowerCase();
+      if (lower === "content-type") flags |= 1;
+      else if (lower === "content-length") {
+        declaredValue = declaredValue === null ? value : `${declaredValue}, ${value}`;
+        return;
+      } else if (lower === "transfer-encoding") return;
+    }
     out.push(name, value);
   };
   if (init instanceof Headers) {
@@ -90,7 +105,31 @@ function flattenHeaders(init: HeadersInit | Headers | undefined, out: string[]):
   return flags;
 }
 
-/** Writes the handler's response. Returns a promise only when the body streams. */
+/** The handler's Content-Length when it is one valid length (repeats must agree), else null. */
+function declaredLength(): number | null {
+  const value = declaredValue;
+  if (value === null) return null;
+  let length: number | null = null;
+  for (const part of value.split(",")) {
+    const digits = part.trim();
+    if (!/^[0-9]{1,15}$/.test(digits)) return null;
+    const n = Number(digits);
+    if (length !== null && n !== length) return null;
+    length = n;
+  }
+  return length;
+}
+
+/**
+ * Writes the handler's response. Returns a promise only when the body streams.
+ *
+ * Invariant: the framing on the wire is always true, so a pipelined connection can never be
+ * split by a handler's mistake. A string or bytes body is sent with its own byte length
+ * (the handler's Content-Length is ignored); no body means `Content-Length: 0`, except where a
+ * length describes a body that is not sent (HEAD, 304); a streamed body keeps a valid given
+ * length, and the connection is destroyed if the stream then produces more or fewer bytes.
+ * A `Transfer-Encoding` from the handler is dropped: Node frames streams itself.
+ */
 export function writeResponse(ex: Exchange, response: unknown): Promise<void> | undefined {
   const res = ex.res;
   if (res.destroyed) return undefined;
@@ -128,27 +167,53 @@ export function writeResponse(ex: Exchange, response: unknown): Promise<void> | 
     source = platformSource(platform);
     if (source === undefined) source = platform.body as ReadableStream<Uint8Array> | null;
   }
+  const declared = declaredLength();
   if (ex.owner._mustClose(ex)) headers.push("connection", "close");
   if (source === null || NULL_BODY.has(status)) {
-    if ((flags & 2) === 0 && !NULL_BODY.has(status)) headers.push("content-length", "0");
+    // No body follows. A length may still describe the body a GET would get (HEAD, 304).
+    const nullBody = NULL_BODY.has(status);
+    const describes = status === 304 || (!nullBody && ex.req.method === "HEAD");
+    if (describes && declared !== null) headers.push("content-length", String(declared));
+    else if (!nullBody) headers.push("content-length", "0");
     res.writeHead(status, statusText || undefined, headers);
     res.end();
     return undefined;
   }
   if (typeof source === "string" || source instanceof Uint8Array) {
     const length = typeof source === "string" ? Buffer.byteLength(source) : source.byteLength;
-    if ((flags & 2) === 0) headers.push("content-length", String(length));
+    headers.push("content-length", String(length));
     ex.bytes = length;
     res.writeHead(status, statusText || undefined, headers);
     res.end(source);
     return undefined;
   }
+  if (declared !== null) headers.push("content-length", String(declared));
   res.writeHead(status, statusText || undefined, headers);
-  return pump(ex, source);
+  return pump(ex, source, ex.req.method === "HEAD" ? null : declared);
 }
 
-/** Streams a web body to the socket with backpressure; each wait is a green operation. */
-async function pump(ex: Exchange, stream: ReadableStream<Uint8Array>): Promise<void> {
+/**
+ * The handler's streamed body did not match the Content-Length it declared. The response is
+ * cut off and its connection destroyed (never reused), so the error reaches `onError` only.
+ *
+ * @internal
+ */
+function lengthMismatch(declared: number, sent: number, more: boolean): TendrilError {
+  return new TendrilError(
+    "ERR_TENDRIL_HTTP_CONTENT_LENGTH_MISMATCH",
+    `serveHttp: the response declared Content-Length ${declared} but its body stream produced ${more ? "at least" : "only"} ${sent} bytes; the connection was closed`,
+  );
+}
+
+/**
+ * Streams a web body to the socket with backpressure; each wait is a green operation. With a
+ * declared length, a stream that would write past it, or ends short of it, fails the response.
+ */
+async function pump(
+  ex: Exchange,
+  stream: ReadableStream<Uint8Array>,
+  declared: number | null,
+): Promise<void> {
   const res = ex.res;
   const reader = stream.getReader();
   try {
@@ -156,8 +221,14 @@ async function pump(ex: Exchange, stream: ReadableStream<Uint8Array>): Promise<v
       const { done, value } = await green(reader.read());
       if (done) break;
       if (res.destroyed) break;
+      if (declared !== null && ex.bytes + value.byteLength > declared) {
+        throw lengthMismatch(declared, ex.bytes + value.byteLength, true);
+      }
       ex.bytes += value.byteLength;
       if (!res.write(value)) await drain(res);
+    }
+    if (declared !== null && ex.bytes < declared && !res.destroyed) {
+      throw lengthMismatch(declared, ex.bytes, false);
     }
     if (!res.destroyed) res.end();
   } catch (error) {
