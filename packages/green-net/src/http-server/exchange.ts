@@ -28,6 +28,39 @@ function onSocketClose(this: TrackedSocket): void {
 }
 
 /**
+ * Watches a new connection: its closing reaches the exchanges on it (one listener per
+ * connection, not one per request). @internal
+ */
+export function watchConnection(socket: Socket): void {
+  const tracked = socket as TrackedSocket;
+  if (tracked[kExchanges] !== undefined) return;
+  tracked[kExchanges] = null;
+  socket.once("close", onSocketClose);
+}
+
+/**
+ * True when nothing is in flight on a connection: no request handed to a handler (running or
+ * waiting for a slot) and no response still being written. A connection that never sent a
+ * byte, an idle keep-alive one, and one still sending its request head are all idle. @internal
+ */
+export function isIdle(socket: Socket): boolean {
+  const tracked = socket as TrackedSocket & { _httpMessage?: ServerResponse | null };
+  const exchanges = tracked[kExchanges];
+  if (exchanges !== null && exchanges !== undefined) {
+    if (!Array.isArray(exchanges) || exchanges.length > 0) return false;
+  }
+  // Node's response on the socket until its last byte was handed to the kernel.
+  const res = tracked._httpMessage;
+  return res === null || res === undefined || res.writableFinished;
+}
+
+/** The response still being written on a connection, if any. @internal */
+export function responseInFlight(socket: Socket): ServerResponse | null {
+  const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  return res === null || res === undefined || res.writableFinished ? null : res;
+}
+
+/**
  * One request: its Node objects, its thread, and what the access log needs. It is also the
  * `info` the handler receives and the context of its `ServerRequest`.
  */

@@ -38,8 +38,9 @@ import {
   type AccessLogSink,
   accessLogWriter,
 } from "./access-log.js";
-import { Exchange } from "./exchange.js";
+import { Exchange, isIdle, responseInFlight, watchConnection } from "./exchange.js";
 import {
+  DEFAULT_CLOSE_GRACE,
   DEFAULT_HEADERS_TIMEOUT,
   DEFAULT_KEEP_ALIVE_TIMEOUT,
   DEFAULT_MAX_BODY_SIZE,
@@ -126,7 +127,10 @@ export interface ServeHttpOptions {
 
 /** Options of `HttpServer.close`. */
 export interface CloseOptions {
-  /** After this long, cut the connections still open and kill their threads. Default: wait. */
+  /**
+   * How long requests in flight may take to finish; then their threads are killed and their
+   * connections cut. Default 30 000; `Infinity` waits for ever.
+   */
   graceMs?: number;
 }
 
@@ -165,6 +169,9 @@ export class HttpServer {
   #running: Exchange | null = null;
   #closing: Promise<void> | null = null;
   #drained: (() => void) | null = null;
+  /** Every open connection (from 'connection' to 'close'). */
+  readonly #sockets = new Set<Socket>();
+  #socketsClosed: (() => void) | null = null;
 
   /** @internal Use `serveHttp`. */
   constructor(server: Server, handler: HttpHandler, options: ServeHttpOptions) {
@@ -188,6 +195,8 @@ export class HttpServer {
     this.#debug = options.debug ?? false;
     this.#onError = options.onError ?? null;
     this.#log = accessLogWriter(options.accessLog, options.accessLogFormat ?? "combined");
+    server.on("connection", this.#onConnection);
+    server.closeIdleConnections = () => this.#closeIdle();
     server.on("request", this.#onRequest);
     server.on("checkContinue", this.#onCheckContinue);
     server.on("clientError", this.#onClientError);
@@ -221,11 +230,22 @@ export class HttpServer {
   }
 
   /**
-   * Stops accepting connections, closes idle keep-alive connections, and resolves once the
-   * requests in flight have finished and every connection is closed. With `graceMs`, the
-   * connections still open after that long are cut and their threads killed. Calling it again
-   * returns the same promise.
+   * Shuts the server down gracefully, and resolves once every connection is closed:
    *
+   * 1. It stops accepting connections, and closes at once every connection with nothing in
+   *    flight — idle keep-alive ones, ones that never sent a byte, and ones still sending a
+   *    request head (a half-sent request never holds `close()` for `headersTimeout`).
+   * 2. Requests in flight (running, or waiting for a slot) go on; their responses carry
+   *    `Connection: close`, and a connection is closed once its response has been written to
+   *    the end — a large body still flushing to a slow client is delivered, not cut.
+   * 3. After `graceMs` (default 30 000; `Infinity` waits for ever), what is left is cut: the
+   *    request threads are killed and their connections destroyed. A thread stuck on a plain
+   *    promise that never settles cannot be interrupted; `close()` resolves without it, and
+   *    nothing it does later reaches a client.
+   *
+   * Calling it again returns the same promise.
+   *
+   * @throws {RangeError} when `graceMs` is not a number >= 0 (naming the value).
    * @example
    * ```ts
    * process.on("SIGTERM", () => void server.close({ graceMs: 10_000 }));
@@ -233,36 +253,100 @@ export class HttpServer {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing !== null) return this.#closing;
-    const graceMs = options.graceMs;
-    if (graceMs !== undefined && (typeof graceMs !== "number" || !(graceMs >= 0))) {
+    const graceMs = options.graceMs ?? DEFAULT_CLOSE_GRACE;
+    if (typeof graceMs !== "number" || !(graceMs >= 0)) {
       throw new RangeError(
-        `HttpServer.close: graceMs must be a number >= 0, received ${describeValue(graceMs)}`,
+        `HttpServer.close: graceMs must be a number >= 0, received ${describeValue(options.graceMs)}`,
       );
     }
     const server = this.server;
-    const closed = new Promise<void>((resolve) => {
-      if (!server.listening) resolve();
-      else server.close(() => resolve());
+    // Invariant: #closing is set before anything below runs, so every response written from
+    // here on says `Connection: close` and no request joins the queue.
+    let resolveDone!: () => void;
+    this.#closing = new Promise<void>((resolve) => {
+      resolveDone = resolve;
     });
-    server.closeIdleConnections();
+    const listenerClosed = new Promise<void>((resolve) => {
+      if (!server.listening) resolve();
+      else server.close(() => resolve()); // calls closeIdleConnections: ours, see #closeIdle
+    });
+    this.#closeIdle();
+    for (const socket of this.#sockets) this.#retireWhenIdle(socket);
+    const socketsClosed = new Promise<void>((resolve) => {
+      if (this.#sockets.size === 0) resolve();
+      else this.#socketsClosed = resolve;
+    });
     const drained = new Promise<void>((resolve) => {
       if (this.#active === 0 && this.waiting() === 0) resolve();
       else this.#drained = resolve;
     });
     let timer: TimerHandle | null = null;
-    if (graceMs !== undefined) {
+    const graceOver = new Promise<void>((resolve) => {
+      if (graceMs === Number.POSITIVE_INFINITY) return;
       timer = getHub().schedule(graceMs, () => {
-        server.closeAllConnections();
-        for (let ex = this.#running; ex !== null; ex = ex.next) {
-          if (ex.thread !== null && !ex.thread.dead) void ex.thread.kill();
-        }
+        this.#cutEverything();
+        resolve();
       });
-    }
-    this.#closing = Promise.all([closed, drained]).then(() => {
-      timer?.cancel();
     });
+    void Promise.all([listenerClosed, socketsClosed, Promise.race([drained, graceOver])]).then(
+      () => {
+        (timer as TimerHandle | null)?.cancel();
+        resolveDone();
+      },
+    );
     return this.#closing;
   }
+
+  // The grace period is over: kill every request thread (a thread inside a plain promise ends
+  // at its next green operation, whenever that is) and destroy every connection.
+  #cutEverything(): void {
+    for (let ex = this.#running; ex !== null; ex = ex.next) {
+      if (ex.thread !== null && !ex.thread.dead) void ex.thread.kill();
+    }
+    for (const socket of this.#sockets) socket.destroy();
+    this.server.closeAllConnections(); // any connection made before serveHttp took over
+  }
+
+  // Closes every connection with nothing in flight. It replaces the node:http server's own
+  // closeIdleConnections (which `server.close()` calls), because Node's counts a response
+  // that was ended but is still flushing as idle and cuts it off.
+  #closeIdle(): void {
+    for (const socket of this.#sockets) if (isIdle(socket)) socket.destroy();
+  }
+
+  // While closing: once nothing is in flight on `socket` any more, close it (after the last
+  // byte of its response was handed to the kernel).
+  #retireWhenIdle(socket: Socket): void {
+    if (socket.destroyed) return;
+    if (isIdle(socket)) {
+      socket.destroySoon();
+      return;
+    }
+    const res = responseInFlight(socket);
+    if (res !== null) {
+      const retry = (): void => {
+        res.off("finish", retry);
+        res.off("close", retry);
+        this.#retireWhenIdle(socket);
+      };
+      res.on("finish", retry);
+      res.on("close", retry);
+    }
+    // Otherwise a request of ours is in flight: _release calls this again when it ends.
+  }
+
+  readonly #onConnection = (socket: Socket): void => {
+    this.#sockets.add(socket);
+    watchConnection(socket);
+    socket.once("close", () => {
+      this.#sockets.delete(socket);
+      if (this.#sockets.size === 0 && this.#socketsClosed !== null) {
+        const resolve = this.#socketsClosed;
+        this.#socketsClosed = null;
+        resolve();
+      }
+    });
+  };
 
   /** `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
@@ -354,6 +438,7 @@ export class HttpServer {
       this.#queue = queue.slice(this.#queueHead);
       this.#queueHead = 0;
     }
+    if (this.#closing !== null) this.#retireWhenIdle(ex.req.socket);
     if (this.#active === 0 && this.#drained !== null && this.waiting() === 0) {
       const drained = this.#drained;
       this.#drained = null;
