@@ -11,9 +11,12 @@
  * checker that only runs on a server that really listens (so we always `listen()`, never feed
  * sockets in by hand); URL length (414) and body size (413, counted while streaming) are ours.
  * A handler that throws gets a 500 (its stack only with `debug: true`), the error goes to the
- * hub's error reporter, and the server goes on. `close()` stops accepting, closes idle
- * keep-alive connections, lets in-flight requests finish (answering them with
- * `Connection: close`), and after an optional grace period cuts the rest.
+ * hub's error reporter, and the server goes on. `close()` stops accepting, closes every
+ * connection with nothing in flight at once, lets in-flight requests finish (answering them
+ * with `Connection: close`) and their responses flush, and after a grace period (30 s by
+ * default) cuts the rest. The `Host` header and the response framing are checked here too
+ * (`request-target.ts`, `write-response.ts`), so a client cannot move the URL and a handler
+ * cannot split a pipelined connection.
  *
  * Trade-offs for speed: the request is a lazy `Request` (see `ServerRequest`) and this
  * package's `Response` is written straight to the socket; the platform's `Response` works
