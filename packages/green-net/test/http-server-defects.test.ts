@@ -290,7 +290,6 @@ describe("a handler's Content-Length never frames the wire (issue 17, item 9)", 
     ["/long", "0123456789"],
     ["/short", "ab"],
     ["/bytes", "xyz"],
-    ["/platform", "platform body"],
     ["/empty", ""],
     ["/te", "framed"],
     ["/stream-ok", "12345"],
@@ -311,6 +310,26 @@ describe("a handler's Content-Length never frames the wire (issue 17, item 9)", 
       expect(reported).toEqual([]);
     },
   );
+
+  test("the platform's Response with a wrong Content-Length never splits the connection", async () => {
+    // On Node 20 the server can see the platform Response's string body and sends its real
+    // length; from Node 24 on that body is private, so it is streamed and the declared length
+    // enforced: the response is cut off there. Either way nothing past it reaches the client.
+    const { port } = await serve(route);
+    const { received } = await rawExchange(port, [pipelined("/platform")]);
+    const lines = statusLines(received);
+    if (lines.length === 2) {
+      expect(received).toMatch(/\r\ncontent-length: 13\r\n/i);
+      expect(received).toContain("\r\n\r\nplatform bodyHTTP/1.1 200 OK\r\n");
+      expect(received.endsWith("\r\n\r\nnext")).toBe(true);
+      expect(reported).toEqual([]);
+    } else {
+      expect(lines.length).toBeLessThanOrEqual(1);
+      expect(received).not.toContain("next");
+      expect(received).not.toContain("platform body");
+      expect(reported).toMatchObject([{ code: "ERR_TENDRIL_HTTP_CONTENT_LENGTH_MISMATCH" }]);
+    }
+  });
 
   test("a streamed body with an invalid Content-Length is sent chunked", async () => {
     const { port } = await serve(route);
