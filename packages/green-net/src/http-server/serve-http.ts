@@ -41,6 +41,7 @@ import {
   type AccessLogSink,
   accessLogWriter,
 } from "./access-log.js";
+import { answerClientError } from "./client-error.js";
 import { Exchange, isIdle, responseInFlight, watchConnection } from "./exchange.js";
 import {
   DEFAULT_CLOSE_GRACE,
@@ -530,46 +531,7 @@ export class HttpServer {
   }
 
   readonly #onClientError = (error: Error & { code?: string }, socket: Socket): void => {
-    const code = error.code;
-    if (code === "ECONNRESET" || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status =
-      code === "HPE_HEADER_OVERFLOW" ? 431 : code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const answer = (): void => {
-      if (!socket.writable) {
-        socket.destroy();
-        return;
-      }
-      socket.end(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
-      socket.destroySoon();
-      this.#log?.({
-        remoteAddress: socket.remoteAddress ?? "-",
-        time: new Date(),
-        requestLine: "-",
-        status,
-        bytes: 0,
-        referer: undefined,
-        userAgent: undefined,
-        durationMs: 0,
-      });
-    };
-    const pending = (
-      socket as Socket & { _httpMessage?: (ServerResponse & { req?: IncomingMessage }) | null }
-    )._httpMessage;
-    if (pending && !pending.writableEnded && pending.req?.complete === true) {
-      // The request in flight was whole: the bad bytes came after it. It is answered first
-      // (our handlers answer later, in their own thread), then the rest is refused with a
-      // 400 and the connection closed.
-      pending.once("finish", answer);
-      pending.once("close", () => socket.destroySoon());
-      return;
-    }
-    if (!pending?.headersSent) answer();
-    else socket.destroy();
+    answerClientError(error, socket, this.#log);
   };
 }
 
