@@ -1,12 +1,14 @@
 // HttpServer.close(): a graceful shutdown that closes what is idle at once, delivers what is
 // in flight, and cuts the rest when the grace period ends (issues 11, 13 and 17 item 8).
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { Event, setErrorReporter } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import { type HttpServer, Response, serveHttp } from "@tendril/green-net";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { expectNoLeaks, leakBaseline } from "./helpers/net.js";
+import { expectNoLeaks, hasOpenssl, leakBaseline, makeCertificate } from "./helpers/net.js";
 import { head, rawExchange, statusLines } from "./helpers/raw-http.js";
 
 let baseline: ReturnType<typeof leakBaseline>;
@@ -191,4 +193,47 @@ describe("HttpServer.close()", () => {
     );
     expect(() => server.close({ graceMs: "5" as unknown as number })).toThrow(/received "5"/);
   });
+
+  test.skipIf(!hasOpenssl())(
+    "on an https.Server: a TCP connection still in its handshake and an idle TLS one close at once",
+    async () => {
+      const https = createHttpsServer(makeCertificate());
+      const release = new Event<void>();
+      const serving = serveHttp(https, async (request) => {
+        if (new URL(request.url).pathname === "/slow") await release.wait();
+        return new Response(`secure ${new URL(request.url).pathname}`);
+      });
+      https.listen(0, "127.0.0.1");
+      const server = await serving;
+      servers.push(server);
+      const port = (server.address() as AddressInfo).port;
+      const secureClient = (path: string) => {
+        const socket = tlsConnect({ port, host: "127.0.0.1", rejectUnauthorized: false });
+        let received = "";
+        socket.setEncoding("latin1");
+        socket.on("data", (chunk: string) => {
+          received += chunk;
+        });
+        socket.on("error", () => {});
+        socket.write(head(`GET ${path} HTTP/1.1`, [["Host", "localhost"]]));
+        const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+        return { received: () => received, closed };
+      };
+      const idle = secureClient("/fast");
+      await until(() => idle.received().endsWith("secure /fast"));
+      const slow = secureClient("/slow");
+      await until(() => server.running() === 1);
+      const handshaking = client(port); // plain TCP: never starts its handshake
+      await handshaking.connected;
+      const closing = server.close({ graceMs: Number.POSITIVE_INFINITY });
+      await Promise.all([idle.closed, handshaking.closed]);
+      expect(server.running()).toBe(1);
+      release.send();
+      await closing;
+      await slow.closed;
+      expect(statusLines(slow.received())).toEqual(["HTTP/1.1 200 OK"]);
+      expect(slow.received()).toMatch(/\r\nconnection: close\r\n/i);
+      expect(slow.received().endsWith("secure /slow")).toBe(true);
+    },
+  );
 });

@@ -38,12 +38,30 @@ export function watchConnection(socket: Socket): void {
   socket.once("close", onSocketClose);
 }
 
+// On an HTTPS server a connection is a TCP socket first and the TLS socket HTTP runs on once
+// the handshake is done; this links the first to the second.
+const kSecure = Symbol("tendril.secureSocket");
+type RawSocket = Socket & { [kSecure]?: Socket };
+
+/** Links a TLS socket to the TCP connection under it (`secureConnection`). @internal */
+export function linkSecureSocket(tlsSocket: Socket): void {
+  const parent = (tlsSocket as Socket & { _parent?: RawSocket | null })._parent;
+  if (parent !== null && parent !== undefined) parent[kSecure] = tlsSocket;
+}
+
+/** The socket HTTP runs on for a connection: its TLS socket once there is one. @internal */
+export function httpSocketOf(socket: Socket): Socket {
+  return (socket as RawSocket)[kSecure] ?? socket;
+}
+
 /**
  * True when nothing is in flight on a connection: no request handed to a handler (running or
  * waiting for a slot) and no response still being written. A connection that never sent a
- * byte, an idle keep-alive one, and one still sending its request head are all idle. @internal
+ * byte, an idle keep-alive one, one still sending its request head, and one still in its TLS
+ * handshake are all idle. @internal
  */
-export function isIdle(socket: Socket): boolean {
+export function isIdle(connection: Socket): boolean {
+  const socket = httpSocketOf(connection);
   const tracked = socket as TrackedSocket & { _httpMessage?: ServerResponse | null };
   const exchanges = tracked[kExchanges];
   if (exchanges !== null && exchanges !== undefined) {
@@ -55,7 +73,8 @@ export function isIdle(socket: Socket): boolean {
 }
 
 /** The response still being written on a connection, if any. @internal */
-export function responseInFlight(socket: Socket): ServerResponse | null {
+export function responseInFlight(connection: Socket): ServerResponse | null {
+  const socket = httpSocketOf(connection);
   const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   return res === null || res === undefined || res.writableFinished ? null : res;
 }

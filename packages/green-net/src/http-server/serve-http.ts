@@ -42,7 +42,14 @@ import {
   accessLogWriter,
 } from "./access-log.js";
 import { answerClientError } from "./client-error.js";
-import { Exchange, isIdle, responseInFlight, watchConnection } from "./exchange.js";
+import {
+  Exchange,
+  httpSocketOf,
+  isIdle,
+  linkSecureSocket,
+  responseInFlight,
+  watchConnection,
+} from "./exchange.js";
 import {
   DEFAULT_CLOSE_GRACE,
   DEFAULT_HEADERS_TIMEOUT,
@@ -200,6 +207,9 @@ export class HttpServer {
     this.#onError = options.onError ?? null;
     this.#log = accessLogWriter(options.accessLog, options.accessLogFormat ?? "combined");
     server.on("connection", this.#onConnection);
+    if (typeof (server as { setSecureContext?: unknown }).setSecureContext === "function") {
+      server.on("secureConnection", linkSecureSocket); // an https.Server
+    }
     server.closeIdleConnections = () => this.#closeIdle();
     server.on("request", this.#onRequest);
     server.on("checkContinue", this.#onCheckContinue);
@@ -323,7 +333,7 @@ export class HttpServer {
   #retireWhenIdle(socket: Socket): void {
     if (socket.destroyed) return;
     if (isIdle(socket)) {
-      socket.destroySoon();
+      httpSocketOf(socket).destroySoon();
       return;
     }
     const res = responseInFlight(socket);
