@@ -7,9 +7,12 @@ import { connect as tlsConnect } from "node:tls";
 import { Event, setErrorReporter } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import { type HttpServer, Response, serveHttp } from "@tendril/green-net";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { expectNoLeaks, hasOpenssl, leakBaseline, makeCertificate } from "./helpers/net.js";
 import { head, rawExchange, statusLines } from "./helpers/raw-http.js";
+
+// Bounded by count, not by time; on a busy shared machine a step may take a few seconds.
+vi.setConfig({ testTimeout: 30_000 });
 
 let baseline: ReturnType<typeof leakBaseline>;
 const servers: HttpServer[] = [];

@@ -12,9 +12,12 @@ import {
   serveHttp,
 } from "@tendril/green-net";
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { expectNoLeaks, leakBaseline } from "../helpers/net.js";
 import { head, rawExchange, statusLines } from "../helpers/raw-http.js";
+
+// Bounded by count, not by time; on a busy shared machine a step may take a few seconds.
+vi.setConfig({ testTimeout: 30_000 });
 
 let baseline: ReturnType<typeof leakBaseline>;
 const servers: HttpServer[] = [];
