@@ -115,6 +115,9 @@ class Binding implements ScopeBinding {
  */
 export function bindToCurrentScope(abort: (reason: unknown) => void): ScopeBinding | null {
   const thread = getCurrent();
+  // A thread that has ended (a library's reconnect timer still carrying its context) has
+  // nothing left to interrupt.
+  if (thread.dead) return null;
   const depth = scopeDepth(thread);
   const main = isMain(thread);
   if (main && depth === 0) return null;
