@@ -27,6 +27,7 @@
  */
 
 import type { Socket } from "node:net";
+import { inspect } from "node:util";
 import { getHub, suspend, type TimerHandle, type Waiter } from "@tendril/core";
 import {
   ConcurrentRead,
@@ -142,6 +143,29 @@ export class GreenSocket {
       this.#ended = true;
       this.#eof = true;
     } else socket.resume();
+  }
+
+  /**
+   * How `console.log` and `util.inspect` show it — the two ends, and its state — instead of
+   * the underlying socket's internals: `GreenSocket { 127.0.0.1:50312 -> 127.0.0.1:8080, buffered: 0 }`.
+   */
+  [inspect.custom](): string {
+    const socket = this.#socket;
+    const end = (host: string | undefined, port: number | undefined): string =>
+      host === undefined ? "?" : `${host.includes(":") ? `[${host}]` : host}:${port ?? "?"}`;
+    const ends =
+      socket.remoteAddress === undefined && socket.localAddress === undefined
+        ? "unix or unconnected"
+        : `${end(socket.localAddress, socket.localPort)} -> ${end(socket.remoteAddress, socket.remotePort)}`;
+    const state = this.#closed
+      ? ", closed"
+      : this.#error !== null
+        ? `, failed: ${this.#error.message}`
+        : this.#eof && this.#buffered === 0
+          ? ", at end"
+          : "";
+    const tls = "encrypted" in socket ? ", tls" : "";
+    return `GreenSocket { ${ends}${tls}, buffered: ${this.#buffered}${state} }`;
   }
 
   /** The underlying `net.Socket` (or `tls.TLSSocket`), for options this class does not wrap. */
