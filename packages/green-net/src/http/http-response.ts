@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Exchange } from "./exchange.js";
+import type { ResponseBody } from "./response-body.js";
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const decoder = new TextDecoder();
@@ -32,14 +32,14 @@ export class HttpResponse {
   readonly status: number;
   /** The status message (`"OK"`, …) as the server sent it. */
   readonly statusText: string;
-  readonly #exchange: Exchange;
+  readonly #exchange: ResponseBody;
   readonly #raw: Buffer[];
   #headers: Headers | null = null;
   #stream: ReadableStream<Uint8Array> | null = null;
   #used = false;
 
   /** @internal */
-  constructor(exchange: Exchange, status: number, statusText: string, raw: Buffer[]) {
+  constructor(exchange: ResponseBody, status: number, statusText: string, raw: Buffer[]) {
     this.#exchange = exchange;
     this.status = status;
     this.statusText = statusText;
