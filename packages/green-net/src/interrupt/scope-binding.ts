@@ -13,8 +13,10 @@
  * green step and the thread still ends by `GreenThreadExit`, whatever error the library
  * turns the destroyed socket into.
  *
- * Trade-off: the depth and main-thread tests read two core internals (`_scopeDepth()`, and
- * `Waiter._depth`); they are confined to this file and named in the decision record.
+ * Trade-off: the depth and main-thread tests read core internals (`_scopeDepth()`,
+ * `Waiter._depth`, the main thread's `_fn === null`); they are confined to this file and named
+ * in the decision record. On a core with cancel scopes (no `_scopeDepth`), `suspend` already
+ * files the operation under the scope current at creation, and only the main-thread test stays.
  *
  * @module
  */
@@ -38,9 +40,14 @@ function isMain(thread: GreenThread<unknown>): boolean {
   return (thread as unknown as CoreThreadInternals)._fn === null;
 }
 
-function scopeDepth(thread: GreenThread<unknown>): number {
+/**
+ * The thread's `withTimeout` depth on a core that counts depths, or `null` on a core with cancel
+ * scopes — where every green operation belongs to the scope current when it started, so the
+ * binding's operation needs no depth of its own.
+ */
+function scopeDepth(thread: GreenThread<unknown>): number | null {
   const internals = thread as unknown as Partial<CoreThreadInternals>;
-  return typeof internals._scopeDepth === "function" ? internals._scopeDepth() : 0;
+  return typeof internals._scopeDepth === "function" ? internals._scopeDepth() : null;
 }
 
 class Binding implements ScopeBinding {
@@ -120,8 +127,11 @@ export function bindToCurrentScope(abort: (reason: unknown) => void): ScopeBindi
   if (thread.dead) return null;
   const depth = scopeDepth(thread);
   const main = isMain(thread);
+  // Outside green threads: the main thread, outside every withTimeout. With depths, a main
+  // thread operation at depth 0 would be hit by any Timeout of the main thread, so none is made;
+  // with cancel scopes, one made at the main thread's root is reached by no deadline at all.
   if (main && depth === 0) return null;
   const binding = new Binding(abort);
-  binding.attach(thread, depth, !main);
+  binding.attach(thread, depth ?? 0, !main);
   return binding;
 }
