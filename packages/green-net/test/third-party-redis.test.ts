@@ -71,39 +71,55 @@ async function until(condition: () => Promise<boolean> | boolean, what: string):
 }
 
 describe("ioredis, unchanged, in a green thread", () => {
-  test("BLPOP under withTimeout(200) rejects with the Timeout; the connection is destroyed with it", async () => {
+  test("BLPOP under withTimeout(200) rejects with the Timeout; the connection opened in it is destroyed", async () => {
     let blpopError: unknown;
     let client: InstanceType<typeof Redis> | undefined;
     let errors: unknown[] = [];
-    const t = core.spawn(async () => {
-      // Created inside the thread: its connection belongs to the thread.
-      ({ client, errors } = newClient());
-      await client.ping();
-      return core.withTimeout(200, () =>
-        (client as InstanceType<typeof Redis>).blpop("tendril:empty", 0).catch((e: unknown) => {
+    const t = core.spawn(() =>
+      core.withTimeout(200, async () => {
+        // Created inside the deadline's scope: its connection belongs to that scope.
+        ({ client, errors } = newClient());
+        await client.ping();
+        return client.blpop("tendril:empty", 0).catch((e: unknown) => {
           blpopError = e;
           throw e;
-        }),
-      );
-    });
+        });
+      }),
+    );
     try {
       const timeout = await t.wait().catch((e: unknown) => e);
       expect(core.isTimeout(timeout)).toBe(true);
-      // The socket was destroyed with the Timeout as its error, and BLPOP failed with it.
+      // The socket was destroyed with the Timeout as its error, and BLPOP failed.
       await until(() => blpopError !== undefined, "BLPOP to fail");
       expect(errors).toContain(timeout);
       // ioredis fails the command in its own words (MaxRetriesPerRequestError), not resent.
       expect(blpopError).toBeInstanceOf(Error);
       // The blocked command is gone from the server: nothing will pop an item for it.
       await until(
-        async () => (await serverClients()).length === 0,
-        "the server to drop the connection",
+        async () => !(await serverClients()).some((line) => line.includes("cmd=blpop")),
+        "the server to drop the blocked connection",
       );
-      // ioredis reconnects on its own (outside the thread now) and serves the next command.
+      // ioredis reconnects on its own (outside the scope now) and serves the next command.
       await client?.lpush("tendril:empty", "kept");
       expect(await client?.lpop("tendril:empty")).toBe("kept");
     } finally {
       client?.disconnect();
+    }
+  });
+
+  test("a client made outside green threads is left alone; green(promise, canceler) stops its call", async () => {
+    const { client } = newClient(); // made here, in no green thread: never touched
+    try {
+      await client.ping();
+      const t = core.spawn(() =>
+        core.withTimeout({ ms: 100, timeoutValue: "timed out" }, () =>
+          core.green(client.blpop("tendril:other", 0), () => client.disconnect()),
+        ),
+      );
+      expect(await t.wait()).toBe("timed out");
+      await until(() => client.status === "end", "the canceler to disconnect the client");
+    } finally {
+      client.disconnect();
     }
   });
 
