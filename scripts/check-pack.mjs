@@ -36,7 +36,14 @@ const ALL_PACKAGES = [
   {
     dir: "packages/green-net",
     name: "@tendril/green-net",
-    entries: ["@tendril/green-net", "@tendril/green-net/testing"],
+    entries: [
+      "@tendril/green-net",
+      "@tendril/green-net/sockets",
+      "@tendril/green-net/dns",
+      "@tendril/green-net/http",
+      "@tendril/green-net/http-server",
+      "@tendril/green-net/testing",
+    ],
   },
   { dir: "packages/patterns", name: "@tendril/patterns", entries: ["@tendril/patterns"] },
 ];

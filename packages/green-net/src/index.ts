@@ -61,6 +61,8 @@ export {
   serveHttp,
 } from "./http-server/serve-http.js";
 export { ServerRequest } from "./http-server/server-request.js";
+/** Third-party I/O: sockets and requests any library opens in a green thread obey kill and Timeout. */
+export { unwatchIo, watchIo, watchingIo } from "./interrupt/watch-io.js";
 /** Sockets: listen, accept, connect, and the blocking-style GreenSocket; serve; TLS. */
 export type { SocketAddress } from "./socket/address.js";
 export { type ConnectOptions, connect } from "./socket/connect.js";

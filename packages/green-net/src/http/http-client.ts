@@ -18,7 +18,7 @@
  */
 
 import { AsyncResource } from "node:async_hooks";
-import { green, suspend } from "@tendril/core";
+import { GreenThreadExit, green, isTimeout, suspend } from "@tendril/core";
 import { Agent, buildConnector, type Dispatcher } from "undici";
 import { lookup as greenLookup, type LookupFunction } from "../dns/resolver.js";
 import { type ConcurrencyLimit, type Gate, toGate } from "./concurrency.js";
@@ -514,6 +514,8 @@ export class HttpClient {
 function fetchError(error: unknown, method: string, url: string): unknown {
   if (!(error instanceof TypeError) || error.message !== "fetch failed") return error;
   const cause = (error as { cause?: unknown }).cause;
+  // The thread's own kill or Timeout, seen from below: hand it over as itself.
+  if (isTimeout(cause) || cause instanceof GreenThreadExit) return cause;
   if (cause instanceof ResponseTooLarge || cause instanceof HttpTimeout) return cause;
   const code = (cause as { code?: unknown } | null)?.code;
   if (code === "UND_ERR_CONNECT_TIMEOUT") return new HttpTimeout("connect", url, { cause });

@@ -10,6 +10,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { getHub, suspend, type TimerHandle } from "@tendril/core";
 import { lookup as greenLookup, type LookupFunction } from "../dns/resolver.js";
+import { unwatched } from "../interrupt/watch-io.js";
 import { parseAddress, type SocketAddress } from "./address.js";
 import { checkInteger, describeValue, SocketTimeout } from "./errors.js";
 import { GreenSocket } from "./green-socket.js";
@@ -112,7 +113,8 @@ export function connect(
   }
   const highWaterMark = options.highWaterMark;
   return suspend<GreenSocket>((waiter) => {
-    const socket = start();
+    // A GreenSocket is green already: `watchIo()` must not tie it to the scope as well.
+    const socket = unwatched(start);
     let timer: TimerHandle | null = null;
     const connectEvent = secure ? "secureConnect" : "connect";
     const cleanup = (): void => {
