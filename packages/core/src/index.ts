@@ -5,6 +5,8 @@
  * @module
  */
 
+/// <reference path="./global-disposable.ts" preserve="true" />
+
 /** Errors: one base class with a stable `code`, and the normal-exit error of killed threads. */
 export { GreenThreadExit, TendrilError } from "./errors.js";
 

@@ -4,6 +4,8 @@
  * @module
  */
 
+/// <reference path="../global-disposable.ts" preserve="true" />
+
 /** The virtual hub: time moves only when told, or jumps when every thread waits on a timer. */
 export { VirtualHub, type VirtualHubOptions } from "./virtual-hub.js";
 /** Run a test body on a fresh virtual hub and fail on leaked threads or timers. */
