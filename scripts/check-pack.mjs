@@ -57,6 +57,7 @@ const CORE_EXPORTS = [
   "GreenThread",
   "GreenThreadExit",
   "TendrilError",
+  "checkNodeVersion",
   "Timeout",
   "withTimeout",
   "isTimeout",
