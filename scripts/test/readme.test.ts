@@ -44,6 +44,10 @@ test("the root scripts the README names exist", () => {
     "check-deps",
     "check-pack",
     "changeset",
+    "tarballs",
+    "version-packages",
+    "release",
+    "release:dry-run",
   ]) {
     expect(manifest.scripts, script).toHaveProperty(script);
   }
