@@ -14,6 +14,7 @@ import { GreenPool } from "@tendril/core";
 import { urlopen } from "@tendril/green-net";
 import {
   bold,
+  checkHttpUrl,
   dim,
   formatMs,
   green,
@@ -97,18 +98,20 @@ feeds (or, with --url, those listed at --feeds-from).`,
   positionals: true,
   flags: {
     url: {
-      type: "string",
+      type: "url",
       short: "u",
       description: "the feed scraper's URL (default: start one here)",
       valueName: "URL",
     },
     "feeds-from": {
-      type: "string",
+      type: "url",
       description: "a URL listing feed URLs, one per line",
       valueName: "URL",
     },
     requests: {
       type: "number",
+      integer: true,
+      min: 1,
       short: "r",
       default: 1,
       description: "requests sent at once (all share the server's pool)",
@@ -124,6 +127,7 @@ feeds (or, with --url, those listed at --feeds-from).`,
 /** Runs the client. */
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(spec, argv);
+  for (const feed of positionals) checkHttpUrl(spec.name, feed, "a feed URL");
   const local = values.url === undefined;
   const internet =
     local || (positionals.length === 0 && values["feeds-from"] === undefined)
@@ -142,9 +146,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (feeds.length === 0) feeds = [...(internet?.feedUrls ?? [])];
     if (feeds.length === 0) usageError(spec.name, "no feed URLs to send");
-    if (!(Number.isInteger(values.requests) && values.requests >= 1)) {
-      usageError(spec.name, `--requests must be an integer >= 1, received ${values.requests}`);
-    }
 
     console.log(
       `${dim("posting")} ${feeds.length} feeds ${dim("to")} ${scraperUrl}${values.requests > 1 ? dim(` × ${values.requests} requests at once`) : ""}`,
