@@ -52,3 +52,11 @@ test("the root scripts the README names exist", () => {
     expect(manifest.scripts, script).toHaveProperty(script);
   }
 });
+
+test("outside Contributing, every pnpm command works without a global pnpm", () => {
+  const before = readme.split("\n## Contributing")[0] ?? readme;
+  const bare = before
+    .split("\n")
+    .filter((line) => /(^|[\s`(])pnpm\s/.test(line.replace(/npx -y pnpm@[\d.]+/g, "")));
+  expect(bare).toEqual([]);
+});
