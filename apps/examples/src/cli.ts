@@ -331,6 +331,10 @@ const UNREACHABLE = new Set([
  * Calls `stop` on the first SIGINT or SIGTERM (Ctrl-C), so the program can finish cleanly;
  * a second one exits at once with status 130. Returns a function that removes the handlers.
  *
+ * The examples' convention: Ctrl-C is the way to end a program (servers have no other), so a
+ * program that finishes cleanly after it exits 0, whatever it was doing; only the forced stop
+ * of a second Ctrl-C exits 130, as a shell reports a process killed by SIGINT.
+ *
  * @example
  * ```ts
  * const off = onShutdown(() => listener.close());

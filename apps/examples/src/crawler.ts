@@ -452,7 +452,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.depth !== undefined ? { maxDepth: values.depth } : {}),
     });
     console.log(formatCrawlReport(report));
-    return report.pages.length > 0 ? 0 : 1;
+    return report.stopped || report.pages.length > 0 ? 0 : 1; // Ctrl-C is a clean stop: 0
   } finally {
     off();
     await internet?.close();

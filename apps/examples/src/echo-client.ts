@@ -256,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.count !== undefined ? { count: values.count } : {}),
     });
     console.log(formatEchoResult(result));
-    return result.roundTrips > 0 ? 0 : 1;
+    return abort.signal.aborted || result.roundTrips > 0 ? 0 : 1; // Ctrl-C is a clean stop: 0
   } finally {
     off();
     await server?.close();
