@@ -395,12 +395,17 @@ export class Crawl implements AsyncIterable<PageResult> {
         state.active++;
         this.#queued--;
         this.#inFlight++;
-        await this.#pool.spawnN(this.#fetchPage, task);
+        // Track the thread from the moment it is spawned, not from when it starts: stop()
+        // must also cancel a fetcher the pool has spawned but not yet run (issue 17.9).
+        const fetcher = await this.#pool.spawn(this.#fetchPage, task);
+        if (!fetcher.dead) this.#fetchers.add(fetcher);
       }
     }
   }
 
   readonly #fetchPage = async (task: Task): Promise<void> => {
+    // Invariant: no fetch starts once the crawl is stopped (a kill may have missed this thread).
+    if (this.#stopped) return;
     const self = getCurrent();
     this.#fetchers.add(self);
     const started = getHub().now();
