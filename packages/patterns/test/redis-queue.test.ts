@@ -40,7 +40,7 @@ function queue<T>(options: Partial<RedisQueueOptions> = {}): RedisQueue<T> {
   return q;
 }
 
-describe("RedisQueue", () => {
+describe("RedisQueue", { timeout: 30_000 }, () => {
   test("hands items out in order, once each, and join() resolves when all are done", async () => {
     const producer = queue<{ n: number }>();
     const consumer = queue<{ n: number }>({ name: producer.name });

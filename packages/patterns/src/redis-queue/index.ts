@@ -6,6 +6,8 @@
  * @module
  */
 
+/** The crawler's frontier on a RedisQueue: `crawl(urls, { frontier })` in many processes. */
+export { RedisCrawlFrontier, type RedisCrawlFrontierOptions } from "./redis-crawl-frontier.js";
 /** The distributed queue: at-least-once delivery, dedupe keys, dead letters. */
 export {
   type DeadLetter,
