@@ -33,8 +33,13 @@ export interface PageRecord {
   readonly contentType?: string;
   readonly bytes?: number;
   readonly links?: number;
-  /** Failed pages: the error's name, message and `code` when it has one. */
-  readonly error?: { readonly name: string; readonly message: string; readonly code?: string };
+  /** Failed pages: the error's name, message, and `code` and HTTP `status` when it has them. */
+  readonly error?: {
+    readonly name: string;
+    readonly message: string;
+    readonly code?: string;
+    readonly status?: number;
+  };
 }
 
 /** What `CrawlFrontier.finish` did. */

@@ -652,13 +652,19 @@ function pageRecord(page: PageResult): PageRecord {
       links: page.links.length,
     };
   }
-  const error = page.error as { name?: unknown; message?: unknown; code?: unknown } | null;
+  const error = page.error as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    status?: unknown;
+  } | null;
   return {
     ...base,
     error: {
       name: typeof error?.name === "string" ? error.name : "Error",
       message: typeof error?.message === "string" ? error.message : String(page.error),
       ...(typeof error?.code === "string" ? { code: error.code } : {}),
+      ...(typeof error?.status === "number" ? { status: error.status } : {}),
     },
   };
 }
