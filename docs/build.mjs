@@ -36,6 +36,7 @@ export const NAV = [
   ["client", "Client pattern"],
   ["server", "Server pattern"],
   ["dispatch", "Dispatch pattern"],
+  ["scaling-out", "Scaling out"],
   ["testing", "Testing"],
   ["rosetta", "From Eventlet"],
   ["decisions", "Decisions"],

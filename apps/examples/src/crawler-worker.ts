@@ -48,6 +48,7 @@ export async function runWorker(
   report: (message: FromWorker) => void,
   stopSignal?: AbortSignal,
 ): Promise<CrawlStats> {
+  // #region distributed
   const frontier = new RedisCrawlFrontier({
     redis: config.redis,
     name: config.name,
@@ -68,6 +69,7 @@ export async function runWorker(
       report({ type: "stats", stats });
     },
   });
+  // #endregion distributed
   const stop = () => void crawler.stop();
   stopSignal?.addEventListener("abort", stop);
   try {
