@@ -186,6 +186,17 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
     expect(await b.get({ timeout: 5000 })).toBe("job");
   });
 
+  test("prefetch reads ahead for later gets, and close() hands what is left back", async () => {
+    const a = queue<number>({ prefetch: 3, visibilityTimeout: 60_000 });
+    const b = queue<number>({ name: a.name, visibilityTimeout: 60_000 });
+    for (const n of [1, 2, 3, 4]) await a.put(n);
+    expect(await a.get({ timeout: 2000 })).toBe(1); // one read took 1 to 4
+    expect(await b.get({ block: false }).catch((e: unknown) => e)).toBeInstanceOf(QueueEmpty);
+    expect(await a.get({ block: false })).toBe(2); // from the read-ahead, no round trip needed
+    await a.close();
+    expect([await b.get({ timeout: 2000 }), await b.get({ timeout: 2000 })]).toEqual([3, 4]);
+  });
+
   test("is async-iterable", async () => {
     const q = queue<number>();
     for (const n of [1, 2, 3]) await q.put(n);
@@ -220,6 +231,9 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
     );
     expect(() => new RedisQueue({ redis: url, name: "a", maxDeliveries: 0 })).toThrow(
       /maxDeliveries must be an integer >= 1, received 0/,
+    );
+    expect(() => new RedisQueue({ redis: url, name: "a", prefetch: 1.5 })).toThrow(
+      /prefetch must be an integer >= 0, received 1.5/,
     );
     const q = queue<string>();
     await expect(q.taskDone("never handed out")).rejects.toBeInstanceOf(UnknownItemError);
