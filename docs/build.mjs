@@ -37,6 +37,8 @@ export const NAV = [
   ["server", "Server pattern"],
   ["dispatch", "Dispatch pattern"],
   ["resources", "Resources and thread-locals"],
+
+  ["scaling-out", "Scaling out"],
   ["testing", "Testing"],
   ["rosetta", "From Eventlet"],
   ["decisions", "Decisions"],

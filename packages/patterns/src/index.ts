@@ -17,6 +17,13 @@ export {
   type PageResult,
   PageTimeoutError,
 } from "./client/crawl.js";
+/** Client pattern: the seam for a crawl frontier shared by many processes. */
+export type {
+  CrawlFrontier,
+  FrontierFinish,
+  FrontierTask,
+  PageRecord,
+} from "./client/crawl-frontier.js";
 export { type ExtractLinksOptions, extractLinks } from "./client/extract-links.js";
 /** Client pattern: ordered, memory-bounded concurrent fetching of many URLs. */
 export {
