@@ -37,6 +37,7 @@ export const NAV = [
   ["server", "Server pattern"],
   ["dispatch", "Dispatch pattern"],
   ["testing", "Testing"],
+  ["eventlet-surface", "Subprocesses, tpool, backdoor, websockets"],
   ["rosetta", "From Eventlet"],
   ["decisions", "Decisions"],
 ];
