@@ -51,11 +51,16 @@ describe("suites", () => {
     });
   });
 
-  test.each([["spawn"], ["pool"], ["imap"]])("%s --quick prints its table", async (suite) => {
-    const { stdout } = await run(process.execPath, [main, suite, "--quick"], { timeout: 110_000 });
-    expect(stdout).toMatch(/×floor/);
-    expect(stdout).toMatch(/Tendril/);
-  });
+  test.each([["spawn"], ["pool"], ["imap"], ["tpool"]])(
+    "%s --quick prints its table",
+    async (suite) => {
+      const { stdout } = await run(process.execPath, [main, suite, "--quick"], {
+        timeout: 110_000,
+      });
+      expect(stdout).toMatch(/×floor/);
+      expect(stdout).toMatch(/Tendril/);
+    },
+  );
 
   test("echo --quick measures the ramp apart from the timed round trips", async () => {
     const { stdout } = await run(process.execPath, [main, "echo", "--quick"], {
