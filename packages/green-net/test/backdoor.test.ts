@@ -114,7 +114,7 @@ describe("backdoor", () => {
     const local = await backdoor({ host: "::1" }).catch((e: unknown) => e);
     // ::1 is loopback: allowed (it may fail only where IPv6 is off, never as "not loopback").
     expect(local).not.toBeInstanceOf(BackdoorNotLoopback);
-    if (!(local instanceof Error)) await local.close();
+    if (!(local instanceof Error)) await (local as Awaited<ReturnType<typeof backdoor>>).close();
   });
 
   test("bad options are typed errors that name the received value", async () => {
