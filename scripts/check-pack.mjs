@@ -36,9 +36,16 @@ const ALL_PACKAGES = [
   {
     dir: "packages/green-net",
     name: "@tendril/green-net",
-    entries: ["@tendril/green-net", "@tendril/green-net/testing"],
+    entries: [
+      "@tendril/green-net",
+      "@tendril/green-net/testing",
+      "@tendril/green-net/subprocess",
+      "@tendril/green-net/backdoor",
+      "@tendril/green-net/websocket",
+    ],
   },
   { dir: "packages/patterns", name: "@tendril/patterns", entries: ["@tendril/patterns"] },
+  { dir: "packages/tpool", name: "@tendril/tpool", entries: ["@tendril/tpool"] },
 ];
 
 /** Names the API contract (shared/design/API.md) promises from `@tendril/core`. */
@@ -164,7 +171,8 @@ try {
     name: "tendril-pack-smoke",
     private: true,
     type: "module",
-    dependencies: deps,
+    // `ws` is green-net's optional peer dependency, needed by its `/websocket` entry.
+    dependencies: { ...deps, ws: "^8.18.0" },
     // Installed packages depend on each other by version (`^0.1.0`): take those from the
     // tarballs too, never from the registry.
     overrides: deps,
