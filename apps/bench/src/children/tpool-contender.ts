@@ -6,10 +6,12 @@
  *
  * Modes:
  * - `piscina`: piscina alone (the floor) — a window of C `pool.run(i)` promises.
- * - `tendril-run`: `ThreadPool.run(i)` from C green threads (a `GreenPool` of C).
+ * - `piscina-signal`: the same with an `AbortSignal` per task, as cancellable tasks need
+ *   (what the ThreadPool passes piscina).
+ * - `tendril-run`: `ThreadPool.run(i)` in the same window of C lanes.
  * - `tendril-execute`: `ThreadPool.execute("increment", i)` the same way.
  *
- * usage: node tpool-contender.js <piscina|tendril-run|tendril-execute> <N> <L> <T>
+ * usage: node tpool-contender.js <piscina|piscina-signal|tendril-run|tendril-execute> <N> <L> <T>
  */
 
 import { emit } from "../harness.js";
@@ -31,27 +33,32 @@ async function main(): Promise<void> {
   let call: (i: number) => Promise<unknown>;
   let throughput: () => Promise<void>;
   let close: () => Promise<void>;
-  if (mode === "piscina") {
+  if (mode === "piscina" || mode === "piscina-signal") {
     const { Piscina } = await import("piscina");
     const pool = new Piscina({ filename: filename.href, minThreads: T, maxThreads: T });
-    call = (i) => pool.run(i);
+    call =
+      mode === "piscina"
+        ? (i) => pool.run(i)
+        : (i) => pool.run(i, { signal: new AbortController().signal });
     throughput = async () => {
       let next = 0;
       const lane = async (): Promise<void> => {
-        while (next < N) await pool.run(next++);
+        while (next < N) await call(next++);
       };
       await Promise.all(Array.from({ length: C }, lane));
     };
     close = () => pool.close();
   } else {
-    const { GreenPool } = await import("@tendril/core");
     const { ThreadPool } = await import("@tendril/tpool");
     const pool = new ThreadPool({ filename, minThreads: T, maxThreads: T });
     call = mode === "tendril-execute" ? (i) => pool.execute("increment", i) : (i) => pool.run(i);
+    // The same C lanes as the floor, so the difference is the pool's own cost.
     throughput = async () => {
-      const green = new GreenPool(C);
-      for (let i = 0; i < N; i++) await green.spawnN(call, i);
-      await green.waitall();
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < N) await call(next++);
+      };
+      await Promise.all(Array.from({ length: C }, lane));
     };
     close = () => pool.close();
   }

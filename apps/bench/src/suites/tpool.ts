@@ -16,6 +16,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   const repeats = quick ? 1 : 3;
   const contenders: Array<[string, string]> = [
     ["piscina alone: run (floor)", "piscina"],
+    ["piscina alone: run with an AbortSignal per task", "piscina-signal"],
     ["Tendril ThreadPool.run (green)", "tendril-run"],
     ["Tendril ThreadPool.execute (named export, spread args)", "tendril-execute"],
   ];
