@@ -7,6 +7,7 @@
  */
 
 import { RealHub } from "./real-hub.js";
+import { routeReportsTo } from "./report.js";
 
 export { type ErrorReporter, report, setErrorReporter } from "./report.js";
 
@@ -58,5 +59,6 @@ export function getHub(): Hub {
 export function setHub(hub: Hub): Hub {
   const previous = current;
   current = hub;
+  routeReportsTo(hub);
   return previous;
 }

@@ -8,7 +8,7 @@
 
 import { performance } from "node:perf_hooks";
 import type { Hub, Runnable, TimerHandle } from "./hub.js";
-import { report } from "./report.js";
+import { deliverReport, report } from "./report.js";
 
 class NodeTimer implements TimerHandle {
   readonly #timer: NodeJS.Timeout;
@@ -54,7 +54,7 @@ export class RealHub implements Hub {
   }
 
   reportError(error: unknown, source?: string): void {
-    report(error, source);
+    deliverReport(error, source);
   }
 }
 
