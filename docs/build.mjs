@@ -37,9 +37,9 @@ export const NAV = [
   ["server", "Server pattern"],
   ["dispatch", "Dispatch pattern"],
   ["resources", "Resources and thread-locals"],
-
   ["scaling-out", "Scaling out"],
   ["testing", "Testing"],
+  ["eventlet-surface", "Subprocesses, tpool, backdoor, websockets"],
   ["rosetta", "From Eventlet"],
   ["decisions", "Decisions"],
 ];

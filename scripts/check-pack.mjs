@@ -47,9 +47,13 @@ const ALL_PACKAGES = [
       "@tendril/green-net/http",
       "@tendril/green-net/http-server",
       "@tendril/green-net/testing",
+      "@tendril/green-net/subprocess",
+      "@tendril/green-net/backdoor",
+      "@tendril/green-net/websocket",
     ],
   },
-  { dir: "packages/patterns", name: "@tendril/patterns", entries: ["@tendril/patterns"] },
+  { dir: "packages/patterns", name: "@tendril/patterns", entries: ["@tendril/patterns", "@tendril/patterns/redis-queue"] },
+  { dir: "packages/tpool", name: "@tendril/tpool", entries: ["@tendril/tpool"] },
 ];
 
 /** Names the API contract (shared/design/API.md) promises from `@tendril/core`. */
@@ -181,7 +185,8 @@ try {
     name: "tendril-pack-smoke",
     private: true,
     type: "module",
-    dependencies: deps,
+    // `ws` is green-net's optional peer dependency, needed by its `/websocket` entry.
+    dependencies: { ...deps, ws: "^8.18.0" },
     // Installed packages depend on each other by version (`^0.1.0`): take those from the
     // tarballs too, never from the registry.
     overrides: deps,
