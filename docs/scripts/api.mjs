@@ -55,12 +55,18 @@ export function apiEntries(packagesDir = join(repoRoot, "packages")) {
   return entries;
 }
 
-/** The comment that documents `reflection`: its own, or its first signature's. */
-function commentOf(reflection) {
-  if (reflection.comment) return reflection.comment;
-  for (const sig of reflection.signatures ?? []) if (sig.comment) return sig.comment;
-  if (reflection.getSignature?.comment) return reflection.getSignature.comment;
-  return undefined;
+/**
+ * The comments that document `reflection`: a function's or method's are on its signatures, a
+ * class's, interface's, type's or variable's on the reflection itself. (TypeDoc can also put a
+ * comment on a function's own reflection — the group comment above an `export { … }` line in an
+ * index — so both are read.)
+ */
+function commentsOf(reflection) {
+  const out = [];
+  for (const sig of reflection.signatures ?? []) if (sig.comment) out.push(sig.comment);
+  if (reflection.getSignature?.comment) out.push(reflection.getSignature.comment);
+  if (reflection.comment) out.push(reflection.comment);
+  return out;
 }
 
 /** TypeDoc's module kind (`ReflectionKind.Module`). */
@@ -84,14 +90,17 @@ export function tsdocProblems(project) {
       // A re-export of a symbol documented elsewhere is judged where it is declared.
       const target = child.isReference?.() ? child.tryGetTargetReflectionDeep() : child;
       if (target === undefined) continue;
-      const comment = commentOf(target);
+      const comments = commentsOf(target);
       const where = `${mod.name}: ${child.name}`;
-      const summary = (comment?.summary ?? [])
-        .map((part) => part.text)
-        .join("")
-        .trim();
-      if (summary === "") problems.push(`${where} has no summary`);
-      if (!comment?.blockTags.some((tag) => tag.tag === "@example"))
+      const hasSummary = comments.some(
+        (c) =>
+          c.summary
+            .map((part) => part.text)
+            .join("")
+            .trim() !== "",
+      );
+      if (!hasSummary) problems.push(`${where} has no summary`);
+      if (!comments.some((c) => c.blockTags.some((tag) => tag.tag === "@example")))
         problems.push(`${where} has no @example`);
     }
   }

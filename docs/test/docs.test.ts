@@ -88,6 +88,19 @@ describe("samples from apps/examples", () => {
   });
 });
 
+describe("navigation", () => {
+  test("every page is in the sidebar, and every sidebar entry is a page", () => {
+    const config = readFileSync(join(docsDir, ".vitepress", "config.mts"), "utf8");
+    const sidebar = config.slice(config.indexOf("guideSidebar"), config.indexOf("export default"));
+    const linked = [...sidebar.matchAll(/link: "\/([\w-]*)"/g)].map((m) => m[1] || "index");
+    const generated = ["benchmarks", "changelog"]; // written by scripts/prepare.mjs
+    const pages = markdownFiles(pagesDir)
+      .map((f: string) => f.slice(pagesDir.length + 1).replace(/\.md$/, ""))
+      .filter((p: string) => !generated.includes(p));
+    expect([...linked].sort()).toEqual([...pages, ...generated].sort());
+  });
+});
+
 describe("the API reference", () => {
   test("has one entry per package export subpath, named as users import it", () => {
     const names = apiEntries().map((e) => e.name);
