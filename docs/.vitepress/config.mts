@@ -84,12 +84,15 @@ export default defineConfig({
   cacheDir: ".vitepress/cache",
   cleanUrls: true,
   lastUpdated: false,
+  // An icon of our own, so browsers do not ask for a /favicon.ico that is not there.
+  head: [["link", { rel: "icon", type: "image/svg+xml", href: "/favicon.svg" }]],
   // A dead link fails the build; localhost links in the guides are examples, not links.
   ignoreDeadLinks: ["localhostLinks"],
   markdown: {
     theme: { light: "github-light", dark: "github-dark" },
   },
   themeConfig: {
+    logo: "/favicon.svg",
     nav: [
       { text: "Guide", link: "/getting-started" },
       { text: "API", link: "/api/" },
