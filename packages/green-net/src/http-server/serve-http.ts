@@ -69,7 +69,15 @@ import { writeResponse, writeSimple } from "./write-response.js";
 
 type WebResponse = globalThis.Response;
 
-/** What a handler is told besides the request. */
+/**
+ * What a handler is told besides the request.
+ *
+ * @example
+ * ```ts
+ * await serveHttp(8080, (_request, info: ServeHttpInfo) =>
+ *   new Response(`hello ${info.remoteAddress}:${info.remotePort}\n`));
+ * ```
+ */
 export interface ServeHttpInfo {
   /** The client's IP address (`""` when the socket is already gone). */
   readonly remoteAddress: string;
@@ -89,13 +97,27 @@ export interface ServeHttpInfo {
  * A `serveHttp` handler: a web `Request` in, a web `Response` out. The request is a
  * `ServerRequest` — a `Request` with `bytes()` and `toRequest()` — so a handler written for
  * the standard `(request: Request) => Response` fits.
+ *
+ * @example
+ * ```ts
+ * const echo: HttpHandler = async (request) => new Response(await request.text());
+ * await serveHttp(["127.0.0.1", 0], echo);
+ * ```
  */
 export type HttpHandler = (
   request: ServerRequest,
   info: ServeHttpInfo,
 ) => WebResponse | PromiseLike<WebResponse>;
 
-/** Where to serve: a port, `[host, port]`, `{ host, port }`, a Unix socket path, or a server. */
+/**
+ * Where to serve: a port, `[host, port]`, `{ host, port }`, a Unix socket path, or a server.
+ *
+ * @example
+ * ```ts
+ * await serveHttp(["127.0.0.1", 0], handler); // a free port
+ * await serveHttp({ path: "/tmp/app.sock" }, handler); // a Unix socket
+ * ```
+ */
 export type HttpListenerLike =
   | number
   | string
@@ -104,7 +126,18 @@ export type HttpListenerLike =
   | NetServer
   | { readonly server: NetServer; readonly secure?: boolean; accept(): unknown };
 
-/** Options of `serveHttp`. Times in milliseconds, sizes in bytes. */
+/**
+ * Options of `serveHttp`. Times in milliseconds, sizes in bytes.
+ *
+ * @example
+ * ```ts
+ * await serveHttp(["127.0.0.1", 8080], handler, {
+ *   maxConnections: 100,
+ *   maxBodySize: 1 << 20,
+ *   accessLog: true,
+ * });
+ * ```
+ */
 export interface ServeHttpOptions {
   /** Requests handled at once, each in its own green thread. Default 1000. */
   maxConnections?: number;
@@ -136,7 +169,14 @@ export interface ServeHttpOptions {
   backlog?: number;
 }
 
-/** Options of `HttpServer.close`. */
+/**
+ * Options of `HttpServer.close`.
+ *
+ * @example
+ * ```ts
+ * await server.close({ graceMs: 10_000 }); // requests still running after 10 s are cut
+ * ```
+ */
 export interface CloseOptions {
   /**
    * How long requests in flight may take to finish; then their threads are killed and their

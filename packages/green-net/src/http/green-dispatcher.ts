@@ -270,7 +270,15 @@ class ControllerHandler {
   }
 }
 
-/** Options of a `GreenDispatcher`. */
+/**
+ * Options of a `GreenDispatcher`.
+ *
+ * @example
+ * ```ts
+ * const dispatcher = new GreenDispatcher(new Agent(), { maxResponseSize: 1 << 20 }); // undici's Agent
+ * const response = await fetch(url, { dispatcher });
+ * ```
+ */
 export interface GreenDispatcherOptions {
   /** @internal The concurrency gate (from the client's `pool`). */
   gate?: Gate | null;

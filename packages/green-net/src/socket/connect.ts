@@ -16,7 +16,14 @@ import { checkInteger, describeValue, SocketTimeout } from "./errors.js";
 import { GreenSocket } from "./green-socket.js";
 import { isIpLiteral } from "./tls.js";
 
-/** Options of `connect`. */
+/**
+ * Options of `connect`.
+ *
+ * @example
+ * ```ts
+ * const sock = await connect(["example.com", 443], { tls: true, timeout: 5000 });
+ * ```
+ */
 export interface ConnectOptions {
   /**
    * The most milliseconds to wait for the connection (and the TLS handshake), on the hub's

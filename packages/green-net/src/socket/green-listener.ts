@@ -33,7 +33,14 @@ import { getHub, suspend, type Waiter } from "@tendril/core";
 import { ListenerClosed, Unsupported } from "./errors.js";
 import { GreenSocket } from "./green-socket.js";
 
-/** What `accept()` resolves: the connection and the peer's address. */
+/**
+ * What `accept()` resolves: the connection and the peer's address.
+ *
+ * @example
+ * ```ts
+ * const [sock, { address, port }]: Accepted = await listener.accept();
+ * ```
+ */
 export type Accepted = [socket: GreenSocket, address: AddressInfo];
 
 /** @internal How `listen` configures a listener. */

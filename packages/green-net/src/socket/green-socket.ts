@@ -41,7 +41,14 @@ import {
 } from "./errors.js";
 import { ReadBuffer } from "./read-buffer.js";
 
-/** Options of a `GreenSocket`. */
+/**
+ * Options of a `GreenSocket`.
+ *
+ * @example
+ * ```ts
+ * const sock = new GreenSocket(net.connect(8080, "127.0.0.1"), { highWaterMark: 64 * 1024 });
+ * ```
+ */
 export interface GreenSocketOptions {
   /**
    * Bytes buffered from the peer before the socket stops reading (the peer then waits).
@@ -50,10 +57,24 @@ export interface GreenSocketOptions {
   highWaterMark?: number;
 }
 
-/** How `shutdown` closes a direction: `"write"` sends end-of-stream, `"read"` discards input, `"both"`. */
+/**
+ * How `shutdown` closes a direction: `"write"` sends end-of-stream, `"read"` discards input, `"both"`.
+ *
+ * @example
+ * ```ts
+ * await sock.shutdown("write"); // the peer reads end of stream; this side can still read
+ * ```
+ */
 export type ShutdownHow = "read" | "write" | "both";
 
-/** Options of `readLine`. */
+/**
+ * Options of `readLine`.
+ *
+ * @example
+ * ```ts
+ * const line = await sock.readLine({ maxLength: 8192 }); // LineTooLong past 8 KiB
+ * ```
+ */
 export interface ReadLineOptions {
   /** The longest line accepted, in bytes, counting the `"\n"`. Default 65536. */
   maxLength?: number;

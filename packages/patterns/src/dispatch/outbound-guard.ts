@@ -36,12 +36,23 @@ const ipaddr = createRequire(import.meta.url)("ipaddr.js") as typeof IpAddr;
  * carrier-grade NAT, IPv6 unique-local and site-local), `link-local` (169.254/16, fe80::/10 —
  * where cloud metadata services live), or `reserved` (multicast, broadcast, documentation,
  * benchmarking and every other special-purpose range).
+ *
+ * @example
+ * ```ts
+ * const category: AddressCategory = classifyAddress("10.0.0.7"); // "private"
+ * ```
  */
 export type AddressCategory = "public" | "loopback" | "private" | "link-local" | "reserved";
 
 /**
  * Which destinations an outbound request may reach. Everything but `public` is refused by
  * default; `reserved` addresses are always refused.
+ *
+ * @example
+ * ```ts
+ * const policy: OutboundPolicy = { allowLoopback: true, protocols: ["http:", "https:"] };
+ * const { response } = await guardedFetch("http://127.0.0.1:8080/feed", { policy });
+ * ```
  */
 export interface OutboundPolicy {
   /** Allow loopback (127.0.0.0/8, ::1, and the unspecified 0.0.0.0/::). Default `false`. */

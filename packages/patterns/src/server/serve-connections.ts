@@ -41,7 +41,17 @@ import {
   type SocketAddress,
 } from "@tendril/green-net";
 
-/** What a connection handler receives beside the socket. */
+/**
+ * What a connection handler receives beside the socket.
+ *
+ * @example
+ * ```ts
+ * await serveConnections(["127.0.0.1", 7000], async (sock, { peer, signal }: ConnectionContext) => {
+ *   console.log(`connection from ${peer.address}`);
+ *   await sock.sendall(await (await fetch("http://127.0.0.1:8080/motd", { signal })).text());
+ * });
+ * ```
+ */
 export interface ConnectionContext {
   /** The peer's address. */
   readonly peer: AddressInfo;
@@ -49,10 +59,31 @@ export interface ConnectionContext {
   readonly signal: AbortSignal;
 }
 
-/** A connection handler: the socket is closed for you when it returns or throws. */
+/**
+ * A connection handler: the socket is closed for you when it returns or throws.
+ *
+ * @example
+ * ```ts
+ * const echo: ConnectionHandler = async (sock) => {
+ *   for await (const chunk of sock) await sock.sendall(chunk);
+ * };
+ * await serveConnections(["127.0.0.1", 7000], echo);
+ * ```
+ */
 export type ConnectionHandler = (socket: GreenSocket, context: ConnectionContext) => unknown;
 
-/** Options of `serveConnections`. Times are in milliseconds. */
+/**
+ * Options of `serveConnections`. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * await serveConnections(["0.0.0.0", 7000], handler, {
+ *   concurrency: 1000,
+ *   drainTimeout: 10_000,
+ *   signals: ["SIGTERM"],
+ * });
+ * ```
+ */
 export interface ServeConnectionsOptions {
   /** Connections handled at once (the pool's size). Default 10_000, as in the seed. */
   concurrency?: number;
@@ -79,7 +110,16 @@ export interface ServeConnectionsOptions {
   log?: (message: string) => void;
 }
 
-/** A running server (in a cluster primary: the workers, taken together). */
+/**
+ * A running server (in a cluster primary: the workers, taken together).
+ *
+ * @example
+ * ```ts
+ * const server: ConnectionServer = await serveConnections(["127.0.0.1", 7000], handler);
+ * console.log(server.address, server.connections());
+ * await server.shutdown(); // stop accepting, drain, then resolve
+ * ```
+ */
 export interface ConnectionServer {
   /** The address served. */
   readonly address: AddressInfo | string;
