@@ -52,7 +52,11 @@ const ALL_PACKAGES = [
       "@tendril/green-net/websocket",
     ],
   },
-  { dir: "packages/patterns", name: "@tendril/patterns", entries: ["@tendril/patterns", "@tendril/patterns/redis-queue"] },
+  {
+    dir: "packages/patterns",
+    name: "@tendril/patterns",
+    entries: ["@tendril/patterns", "@tendril/patterns/redis-queue"],
+  },
   { dir: "packages/tpool", name: "@tendril/tpool", entries: ["@tendril/tpool"] },
 ];
 
