@@ -51,11 +51,26 @@ describe("suites", () => {
     });
   });
 
-  test.each([["spawn"], ["pool"], ["imap"]])("%s --quick prints its table", async (suite) => {
-    const { stdout } = await run(process.execPath, [main, suite, "--quick"], { timeout: 110_000 });
-    expect(stdout).toMatch(/×floor/);
-    expect(stdout).toMatch(/Tendril/);
-  });
+  test.each([["spawn"], ["pool"], ["imap"], ["tpool"]])(
+    "%s --quick prints its table",
+    async (suite) => {
+      const { stdout } = await run(process.execPath, [main, suite, "--quick"], {
+        timeout: 110_000,
+      });
+      expect(stdout).toMatch(/×floor/);
+      expect(stdout).toMatch(/Tendril/);
+    },
+  );
+
+  test("crawl-redis --quick compares the in-memory crawl with 1, 2 and 4 Redis workers", async () => {
+    const { stdout } = await run(process.execPath, [main, "crawl-redis", "--quick"], {
+      timeout: 170_000,
+    });
+    expect(stdout).toMatch(/in memory, 1 process \(floor\)\s+[\d,.]+\s/);
+    for (const workers of ["1 worker", "2 workers", "4 workers"]) {
+      expect(stdout).toMatch(new RegExp(`Redis frontier, ${workers}\\s+[\\d,.]+\\s`));
+    }
+  }, 180_000);
 
   test("echo --quick measures the ramp apart from the timed round trips", async () => {
     const { stdout } = await run(process.execPath, [main, "echo", "--quick"], {

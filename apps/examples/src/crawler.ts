@@ -24,6 +24,7 @@ import {
 import {
   bar,
   bold,
+  checkHttpUrl,
   dim,
   formatBytes,
   formatCount,
@@ -35,6 +36,7 @@ import {
   runMain,
   StatusLine,
   table,
+  usageError,
   yellow,
 } from "./cli.js";
 import { startInternet } from "./internet/internet.js";
@@ -414,17 +416,34 @@ realistic sizes, delays and ~3% failures) and crawls that: nothing leaves this m
       description: "use the crawler written out on a Queue and a GreenPool, not crawl()",
     },
     quiet: { type: "boolean", short: "q", description: "no live progress line" },
+    redis: {
+      type: "string",
+      valueName: "URL",
+      description:
+        "share the crawl through this Redis (redis://host:port) among --workers processes",
+    },
+    workers: {
+      type: "number",
+      description: "with --redis: worker processes to fork (default 2)",
+    },
+    name: {
+      type: "string",
+      description:
+        "with --redis: the crawl's name in Redis, to resume or join it (kept afterwards)",
+    },
   },
   examples: [
     "node dist/crawler.js",
     "node dist/crawler.js --concurrency 100 --pages 5000",
     "node dist/crawler.js --max-pages 50 http://127.0.0.1:8080/",
+    "node dist/crawler.js --redis redis://127.0.0.1:6379 --workers 4 --pages 5000",
   ],
 } as const;
 
 /** Runs the crawler. */
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(spec, argv);
+  for (const url of positionals) checkHttpUrl(spec.name, url); // htp://…, :99999: exit 2
   const internet =
     positionals.length === 0
       ? await startInternet({ pages: values.pages, latency: values.latency, seed: values.seed })
@@ -438,6 +457,33 @@ export async function main(argv: string[]): Promise<number> {
   const abort = new AbortController();
   const off = onShutdown(() => abort.abort(), true);
   try {
+    if (values.workers !== undefined && values.redis === undefined) {
+      usageError("crawler", "--workers needs --redis URL");
+    }
+    if (values.redis !== undefined) {
+      const workers = values.workers ?? 2;
+      if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+        usageError("crawler", `--workers must be an integer from 1 to 256, received ${workers}`);
+      }
+      // Loaded only in this mode, so the single-process crawler never loads the Redis client.
+      const distributed = await import("./crawler-distributed.js");
+      const report = await distributed.runDistributedCrawl({
+        redis: values.redis,
+        workers,
+        urls,
+        concurrency: values.concurrency,
+        perOrigin: values["per-site"] ?? (internet !== undefined ? values.concurrency : 2),
+        maxPages: values["max-pages"] ?? internet?.site.size ?? 100,
+        timeoutMs: values.timeout,
+        progress: values.quiet !== true,
+        signal: abort.signal,
+        ...(values.depth !== undefined ? { maxDepth: values.depth } : {}),
+        ...(values.name !== undefined ? { name: values.name } : {}),
+      });
+      console.log(formatCrawlReport(report));
+      console.log(distributed.formatDistributedSummary(report));
+      return report.pages.length > 0 && report.unfinished === 0 ? 0 : 1;
+    }
     const report = await runCrawler({
       urls,
       concurrency: values.concurrency,
@@ -450,7 +496,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.depth !== undefined ? { maxDepth: values.depth } : {}),
     });
     console.log(formatCrawlReport(report));
-    return report.pages.length > 0 ? 0 : 1;
+    return report.stopped || report.pages.length > 0 ? 0 : 1; // Ctrl-C is a clean stop: 0
   } finally {
     off();
     await internet?.close();

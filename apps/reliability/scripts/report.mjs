@@ -27,7 +27,8 @@ const ORDER = [
 function cell(value, key = "") {
   if (typeof value === "number" && key !== "seed")
     return Number.isInteger(value) ? value.toLocaleString("en-US") : value.toFixed(2);
-  return String(value).replaceAll("|", "\\|").replaceAll("\n", " ");
+  if (typeof value === "string" && key !== "check") return `\`${value.replaceAll("`", "'")}\``;
+  return String(value).replaceAll("\n", " ");
 }
 
 const lines = [
@@ -58,7 +59,7 @@ for (const [id, title] of ORDER) {
     const values = Object.entries(figure.values)
       .map(([k, v]) => `${k}: ${cell(v, k)}`)
       .join("; ");
-    lines.push(`- ${mark} **${cell(figure.check)}** — ${values}`);
+    lines.push(`- ${mark} **${cell(figure.check, "check")}** — ${values}`);
   }
   lines.push("");
 }

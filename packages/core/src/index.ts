@@ -5,8 +5,16 @@
  * @module
  */
 
+/// <reference path="./global-disposable.ts" preserve="true" />
+
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "./node-version.js";
+
 /** Errors: one base class with a stable `code`, and the normal-exit error of killed threads. */
 export { GreenThreadExit, TendrilError } from "./errors.js";
+
+/** The Node.js version gate that every Tendril package runs at import. */
+export { checkNodeVersion, MINIMUM_NODE_VERSION } from "./node-version.js";
 
 /** The hub: the one seam through which Tendril reaches the event loop and the clock. */
 export { getHub, setHub, type Hub, type Runnable, type TimerHandle } from "./hub/hub.js";

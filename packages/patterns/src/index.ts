@@ -5,6 +5,9 @@
  * @module
  */
 
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "./node-version.js";
+
 /** Client pattern: the recursive crawler (queue, pool, seen-set, politeness, page budget). */
 export {
   Crawl,
@@ -14,6 +17,13 @@ export {
   type PageResult,
   PageTimeoutError,
 } from "./client/crawl.js";
+/** Client pattern: the seam for a crawl frontier shared by many processes. */
+export type {
+  CrawlFrontier,
+  FrontierFinish,
+  FrontierTask,
+  PageRecord,
+} from "./client/crawl-frontier.js";
 export { type ExtractLinksOptions, extractLinks } from "./client/extract-links.js";
 /** Client pattern: ordered, memory-bounded concurrent fetching of many URLs. */
 export {

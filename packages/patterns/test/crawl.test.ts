@@ -1,3 +1,5 @@
+import { sleep } from "@tendril/core";
+import { withVirtualHub } from "@tendril/core/testing";
 import { type CrawlStats, crawl, type PageResult, PageTimeoutError } from "@tendril/patterns";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type LocalServer, redirect, reply, startServer } from "./local-http.js";
@@ -146,4 +148,45 @@ describe("crawl", () => {
   test("rejects a relative start URL", () => {
     expect(() => crawl(["/relative"])).toThrow(TypeError);
   });
+
+  test("no fetch starts after break, even one already spawned on the pool (issue 17.9)", () =>
+    withVirtualHub(async () => {
+      const started: string[] = [];
+      const links = Array.from({ length: 40 }, (_, i) => `<a href="/${i}">${i}</a>`).join("");
+      const fetch = async (url: string) => {
+        started.push(url);
+        await sleep(1);
+        return new Response(`<html><body>${links}</body></html>`, {
+          headers: { "content-type": "text/html" },
+        });
+      };
+      const crawler = crawl(["http://site.test/"], { fetch, concurrency: 4, perOriginLimit: 4 });
+      for await (const _ of crawler) break; // the coordinator has just dispatched the links
+      const atStop = started.length;
+      await sleep(50);
+      expect(started.length).toBe(atStop);
+      expect(crawler.stats().inFlight).toBe(0);
+    }));
+
+  test("no fetch starts after stop()", () =>
+    withVirtualHub(async () => {
+      let calls = 0;
+      const links = Array.from({ length: 40 }, (_, i) => `<a href="/${i}">${i}</a>`).join("");
+      const fetch = async () => {
+        calls++;
+        await sleep(5);
+        return new Response(`<html><body>${links}</body></html>`, {
+          headers: { "content-type": "text/html" },
+        });
+      };
+      const crawler = crawl(["http://site.test/"], { fetch, concurrency: 8, perOriginLimit: 8 });
+      const seen: PageResult[] = [];
+      for await (const page of crawler) {
+        seen.push(page);
+        if (seen.length === 3) await crawler.stop();
+      }
+      const atStop = calls;
+      await sleep(100);
+      expect(calls).toBe(atStop);
+    }));
 });

@@ -22,6 +22,13 @@ class NodeTimer implements TimerHandle {
 
 /**
  * The default hub: Node's event loop, `performance.now()` for time.
+ *
+ * @example
+ * ```ts
+ * const previous = setHub(new RealHub()); // Node's loop and clock, as at startup
+ * // … later, put back whatever was installed before
+ * setHub(previous);
+ * ```
  */
 export class RealHub implements Hub {
   #queue: Runnable[] = [];

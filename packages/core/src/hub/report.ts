@@ -7,7 +7,15 @@
  * @module
  */
 
-/** Receives errors that nobody else can receive. See {@link setErrorReporter}. */
+/**
+ * Receives errors that nobody else can receive. See {@link setErrorReporter}.
+ *
+ * @example
+ * ```ts
+ * const toLog: ErrorReporter = (error, source) => console.error(`[${source ?? "thread"}]`, error);
+ * setErrorReporter(toLog);
+ * ```
+ */
 export type ErrorReporter = (error: unknown, source?: string) => void;
 
 const defaultReporter: ErrorReporter = (error, source) => {

@@ -37,10 +37,28 @@ import {
 import { isTimeout } from "../timeout/timeout.js";
 import type { SlotPool, SlotRequest } from "./slots.js";
 
-/** The function `imap` maps: called with one element of each iterable. */
+/**
+ * The function `imap` maps: called with one element of each iterable.
+ *
+ * @example
+ * ```ts
+ * const double: MapFn<[number], number> = async (n) => n * 2;
+ * for await (const x of new GreenPool(4).imap(double, [1, 2, 3])) console.log(x); // 2, 4, 6
+ * ```
+ */
 export type MapFn<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
 
-/** One iterable (sync or async) per parameter of the mapped function. */
+/**
+ * One iterable (sync or async) per parameter of the mapped function.
+ *
+ * @example
+ * ```ts
+ * // imap's iterables are typed from the function's parameters: here [string[], number[]].
+ * const pool = new GreenPool(10);
+ * for await (const s of pool.imap((word: string, n: number) => word.repeat(n), ["a", "b"], [2, 3]))
+ *   console.log(s); // "aa", then "bbb"
+ * ```
+ */
 export type IterablesOf<A extends unknown[]> = {
   [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
 };

@@ -20,7 +20,15 @@ import { suspend, type Waiter } from "../thread/green-thread.js";
 import { Deque } from "./deque.js";
 import { QueueEmpty, QueueFull } from "./errors.js";
 
-/** Options of `put` and `get`. */
+/**
+ * Options of `put` and `get`.
+ *
+ * @example
+ * ```ts
+ * const item = await queue.get({ timeout: 1000 }); // rejects with QueueEmpty after 1 s
+ * await queue.put(item, { block: false }); // rejects with QueueFull at once when full
+ * ```
+ */
 export interface QueueWaitOptions {
   /** Wait when the queue is full (put) or empty (get). Default `true`. */
   block?: boolean;

@@ -20,7 +20,14 @@ interface VirtualTimer extends TimerHandle {
   fn: (() => void) | null;
 }
 
-/** Options of a `VirtualHub`. */
+/**
+ * Options of a `VirtualHub`.
+ *
+ * @example
+ * ```ts
+ * const hub = new VirtualHub({ autojump: false, start: 0 }); // time moves only on advance()
+ * ```
+ */
 export interface VirtualHubOptions {
   /** Jump to the next timer whenever nothing else is ready. Default `true`. */
   autojump?: boolean;

@@ -19,18 +19,21 @@
  */
 
 import {
+  Event,
   GreenPool,
   type GreenThread,
   GreenThreadExit,
   getCurrent,
   getHub,
   Queue,
+  Semaphore,
   spawn,
   TendrilError,
   Timeout,
 } from "@tendril/core";
 import { guardedFetch } from "../dispatch/guarded-fetch.js";
 import type { OutboundPolicy } from "../dispatch/outbound-guard.js";
+import type { CrawlFrontier, FrontierTask, PageRecord } from "./crawl-frontier.js";
 import { extractLinks } from "./extract-links.js";
 import {
   type FetchFunction,
@@ -40,7 +43,15 @@ import {
 } from "./fetch-function.js";
 import { decodeText, readBody, statusError } from "./read-body.js";
 
-/** Options of `crawl`. Times are in milliseconds, sizes in bytes. */
+/**
+ * Options of `crawl`. Times are in milliseconds, sizes in bytes.
+ *
+ * @example
+ * ```ts
+ * const options: CrawlOptions = { concurrency: 20, maxPages: 100, maxDepth: 3, sameOrigin: true };
+ * for await (const page of crawl(["http://127.0.0.1:8080/"], options)) console.log(page.url);
+ * ```
+ */
 export interface CrawlOptions {
   /** The pool fetchers run on. Default: a new `GreenPool(concurrency)`. */
   pool?: GreenPool;
@@ -69,9 +80,28 @@ export interface CrawlOptions {
   outbound?: OutboundPolicy;
   /** Called after every page with the running totals, e.g. to draw a progress bar. */
   onProgress?: (stats: CrawlStats) => void;
+  /**
+   * Where the URLs to crawl live. Default: in this process's memory. A shared frontier (such
+   * as `RedisCrawlFrontier` from `@tendril/patterns/redis-queue`) lets several processes crawl
+   * together: each runs `crawl()` with the same start URLs and options, takes URLs from the
+   * frontier, and finishes each page there, so every URL is admitted once, the page budget is
+   * shared, a page is yielded by exactly one process, and a dead worker's URLs are taken over.
+   * With it, `concurrency` fetches run at once in this process, and `perOriginLimit` holds
+   * per process.
+   */
+  frontier?: CrawlFrontier;
 }
 
-/** What the crawler knows about one page it fetched, or tried to. */
+/**
+ * What the crawler knows about one page it fetched, or tried to.
+ *
+ * @example
+ * ```ts
+ * for await (const page of crawl(["http://127.0.0.1:8080/"])) {
+ *   console.log(page.ok ? `${page.status} ${page.url}: ${page.links.length} links` : `${page.url}: ${page.error}`);
+ * }
+ * ```
+ */
 export type PageResult =
   | {
       readonly ok: true;
@@ -97,11 +127,23 @@ export type PageResult =
       readonly ms: number;
     };
 
-/** Running totals of a crawl. */
+/**
+ * Running totals of a crawl.
+ *
+ * @example
+ * ```ts
+ * const c = crawl(["http://127.0.0.1:8080/"], { maxPages: 50 });
+ * for await (const _page of c);
+ * const stats: CrawlStats = c.stats();
+ * console.log(`${stats.fetched} fetched, ${stats.failed} failed, ${stats.skipped} skipped`);
+ * ```
+ */
 export interface CrawlStats {
-  /** URLs accepted into the frontier (never more than `maxPages`). */
+  /** URLs accepted into the frontier (never more than `maxPages`; with a shared frontier,
+   * by every process, as last seen). */
   readonly seen: number;
-  /** Accepted and waiting (in a per-origin backlog or for a pool slot). */
+  /** Accepted and waiting (in a per-origin backlog or for a pool slot; with a shared
+   * frontier, everywhere, as last seen). */
   readonly queued: number;
   /** Being fetched now. */
   readonly inFlight: number;
@@ -153,6 +195,8 @@ interface OriginState {
 }
 
 const END = Symbol("crawl end");
+/** How long a worker of a shared crawl waits for a URL before it checks whether the crawl is over. */
+const IDLE_MS = 200;
 const PAGE_HEADERS = Object.freeze({ accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5" });
 
 function positiveInt(what: string, value: unknown, fallback: number, min = 1): number {
@@ -218,6 +262,13 @@ export class Crawl implements AsyncIterable<PageResult> {
   #failed = 0;
   #skipped = 0;
   #bytes = 0;
+  readonly #frontier: CrawlFrontier | undefined;
+  readonly #workers: number;
+  /** URLs a worker of a shared crawl took and has not finished: handed back by stop(). */
+  readonly #taken = new Set<FrontierTask>();
+  readonly #originLocks = new Map<string, Semaphore>();
+  #sharedSeen = 0;
+  #sharedUnfinished = 0;
 
   /** @internal Use `crawl()`. */
   constructor(startUrls: Iterable<string | URL>, options: CrawlOptions = {}) {
@@ -233,6 +284,16 @@ export class Crawl implements AsyncIterable<PageResult> {
     this.#fetch = options.fetch;
     this.#outbound = options.outbound;
     this.#onProgress = options.onProgress;
+    this.#frontier = options.frontier;
+    if (this.#frontier !== undefined && typeof this.#frontier?.take !== "function") {
+      throw new TypeError(
+        `crawl: frontier must be a CrawlFrontier (take, finish, giveBack, seed, unfinished), received ${typeof this.#frontier}`,
+      );
+    }
+    this.#workers =
+      options.concurrency === undefined && options.pool !== undefined
+        ? Math.max(1, this.#pool.size)
+        : concurrency;
     this.#start = [];
     for (const raw of startUrls) {
       let url: URL;
@@ -251,9 +312,10 @@ export class Crawl implements AsyncIterable<PageResult> {
 
   /** The running totals. */
   stats(): CrawlStats {
+    const shared = this.#frontier !== undefined;
     return {
-      seen: this.#seen.size,
-      queued: this.#queued,
+      seen: shared ? this.#sharedSeen : this.#seen.size,
+      queued: shared ? Math.max(0, this.#sharedUnfinished - this.#inFlight) : this.#queued,
       inFlight: this.#inFlight,
       fetched: this.#fetched,
       failed: this.#failed,
@@ -277,6 +339,7 @@ export class Crawl implements AsyncIterable<PageResult> {
     if (coordinator !== null && !coordinator.dead) await coordinator.kill();
     await fetchers;
     this.#inFlight = 0; // their results will never be collected
+    await this.#giveBackTaken();
     // A reader parked in get() (the queue is then empty) must learn that the crawl is over:
     // the coordinator was killed before it could send the end marker.
     if (this.#output.getting() > 0) this.#output.putNowait(END);
@@ -312,7 +375,10 @@ export class Crawl implements AsyncIterable<PageResult> {
       throw new TendrilError("ERR_TENDRIL_CRAWL_STARTED", "a crawl can be iterated only once");
     }
     this.#startedAt = getHub().now();
-    this.#coordinator = spawn(() => this.#run());
+    const frontier = this.#frontier;
+    this.#coordinator = spawn(() =>
+      frontier === undefined ? this.#run() : this.#runShared(frontier),
+    );
     this.#coordinator.name = "crawl coordinator";
   }
 
@@ -350,14 +416,20 @@ export class Crawl implements AsyncIterable<PageResult> {
   }
 
   #consider(link: string, from: Task): void {
-    const depth = from.depth + 1;
     if (this.#seen.has(link)) return;
+    const task = this.#followable(link, from);
+    if (task !== null) this.#accept(task);
+  }
+
+  /** The task for `link` if the crawl may follow it (depth, origin, filter); counts a skip. */
+  #followable(link: string, from: { url: string; depth: number }): Task | null {
+    const depth = from.depth + 1;
     let url: URL;
     try {
       url = new URL(link);
     } catch {
       this.#skipped++;
-      return;
+      return null;
     }
     if (
       depth > this.#maxDepth ||
@@ -365,9 +437,9 @@ export class Crawl implements AsyncIterable<PageResult> {
       (this.#filter !== undefined && !this.#filter(url))
     ) {
       this.#skipped++;
-      return;
+      return null;
     }
-    this.#accept({ url: link, depth, referrer: from.url, origin: url.origin });
+    return { url: link, depth, referrer: from.url, origin: url.origin };
   }
 
   #accept(task: Task): void {
@@ -395,14 +467,30 @@ export class Crawl implements AsyncIterable<PageResult> {
         state.active++;
         this.#queued--;
         this.#inFlight++;
-        await this.#pool.spawnN(this.#fetchPage, task);
+        // Track the thread from the moment it is spawned, not from when it starts: stop()
+        // must also cancel a fetcher the pool has spawned but not yet run (issue 17.9).
+        const fetcher = await this.#pool.spawn(this.#fetchPage, task);
+        if (!fetcher.dead) this.#fetchers.add(fetcher);
       }
     }
   }
 
   readonly #fetchPage = async (task: Task): Promise<void> => {
+    // Invariant: no fetch starts once the crawl is stopped (a kill may have missed this thread).
+    if (this.#stopped) return;
     const self = getCurrent();
     this.#fetchers.add(self);
+    let page: PageResult;
+    try {
+      page = await this.#fetchOne(task);
+    } finally {
+      this.#fetchers.delete(self);
+    }
+    if (!this.#finished) this.#inbox.putNowait({ task, page });
+  };
+
+  /** Fetches one page under `pageTimeout`; a failure is a failed page, not an exception. */
+  async #fetchOne(task: Task): Promise<PageResult> {
     const started = getHub().now();
     let page: PageResult;
     const timeout = new Timeout(this.#pageTimeout);
@@ -442,6 +530,8 @@ export class Crawl implements AsyncIterable<PageResult> {
         ms: getHub().now() - started,
       };
     } catch (error) {
+      // A kill (stop(), break) ends the fetch; it is not the page's failure.
+      if (error instanceof GreenThreadExit) throw error;
       page = {
         ok: false,
         url: task.url,
@@ -452,9 +542,157 @@ export class Crawl implements AsyncIterable<PageResult> {
       };
     } finally {
       timeout.cancel();
-      this.#fetchers.delete(self);
     }
-    if (!this.#finished) this.#inbox.putNowait({ task, page });
+    return page;
+  }
+
+  // --- a shared frontier ------------------------------------------------------------------
+
+  /**
+   * The coordinator of a crawl on a shared frontier: seeds it, runs the workers, and ends the
+   * crawl when the frontier has nothing unfinished (in any process) or a worker failed.
+   */
+  async #runShared(frontier: CrawlFrontier): Promise<void> {
+    const over = new Event<void>();
+    try {
+      await frontier.seed(
+        this.#start.map(({ url, depth, referrer }) => ({ url, depth, referrer })),
+        this.#maxPages,
+      );
+      for (let i = 0; i < this.#workers && !over.ready(); i++) {
+        const worker = await this.#pool.spawn(this.#work, frontier, over);
+        worker.name = `crawl worker ${i + 1}`;
+        if (!worker.dead) this.#fetchers.add(worker);
+      }
+      await over.wait(); // re-throws a worker's failure
+      this.#finished = true;
+      await this.#output.put(END);
+    } finally {
+      this.#finished = true;
+      this.#endedAt = getHub().now();
+      void this.#killFetchers();
+    }
+  }
+
+  /** One worker of a shared crawl: take a URL, fetch it, finish it, until the crawl is over. */
+  readonly #work = async (frontier: CrawlFrontier, over: Event<void>): Promise<void> => {
+    try {
+      for (;;) {
+        if (this.#stopped || over.ready()) return;
+        const taken = await frontier.take(IDLE_MS);
+        if (taken === null) {
+          // Entries are deleted only once finished, after their links were admitted: nothing
+          // unfinished anywhere means no URL is left to find.
+          if ((await frontier.unfinished()) === 0 && !over.ready()) over.send();
+          continue;
+        }
+        if (this.#stopped) {
+          await frontier.giveBack(taken);
+          return;
+        }
+        this.#taken.add(taken);
+        let origin: string;
+        try {
+          origin = new URL(taken.url).origin;
+        } catch {
+          origin = "";
+        }
+        const task: Task = { ...taken, origin };
+        const lock = this.#originLock(origin);
+        await lock.acquire();
+        this.#inFlight++;
+        let page: PageResult;
+        try {
+          page = await this.#fetchOne(task);
+        } finally {
+          lock.release();
+        }
+        const links: FrontierTask[] = [];
+        if (page.ok) {
+          for (const link of new Set(page.links)) {
+            const next = this.#followable(link, task);
+            if (next !== null)
+              links.push({ url: next.url, depth: next.depth, referrer: next.referrer });
+          }
+        }
+        const finished = await frontier.finish(taken, links, pageRecord(page), this.#maxPages);
+        this.#taken.delete(taken);
+        this.#inFlight--;
+        this.#sharedSeen = finished.seen;
+        this.#sharedUnfinished = finished.unfinished;
+        this.#skipped += finished.overBudget;
+        if (!finished.first) continue; // another worker finished this URL: it reported it
+        if (page.ok) {
+          this.#fetched++;
+          this.#bytes += page.bytes;
+        } else this.#failed++;
+        await this.#output.put(page);
+        this.#onProgress?.(this.stats());
+      }
+    } catch (error) {
+      if (error instanceof GreenThreadExit) throw error;
+      if (!over.ready()) over.sendException(error);
+    }
+  };
+
+  #originLock(origin: string): Semaphore {
+    let lock = this.#originLocks.get(origin);
+    if (lock === undefined) {
+      lock = new Semaphore(this.#perOrigin === Number.POSITIVE_INFINITY ? 1e9 : this.#perOrigin);
+      this.#originLocks.set(origin, lock);
+    }
+    return lock;
+  }
+
+  /** Hands the URLs this process took and did not finish back to the shared frontier. */
+  async #giveBackTaken(): Promise<void> {
+    const frontier = this.#frontier;
+    if (frontier === undefined) return;
+    const taken = [...this.#taken];
+    this.#taken.clear();
+    for (const task of taken) {
+      try {
+        await frontier.giveBack(task);
+      } catch {
+        // Best effort: an unreleased URL is taken over after the visibility timeout.
+      }
+    }
+  }
+}
+
+/** A page's JSON-safe record for a shared frontier. */
+function pageRecord(page: PageResult): PageRecord {
+  const base = {
+    url: page.url,
+    ok: page.ok,
+    depth: page.depth,
+    referrer: page.referrer,
+    ms: page.ms,
+  };
+  if (page.ok) {
+    return {
+      ...base,
+      status: page.status,
+      finalUrl: page.finalUrl,
+      contentType: page.contentType,
+      bytes: page.bytes,
+      links: page.links.length,
+    };
+  }
+  const error = page.error as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    status?: unknown;
+  } | null;
+  return {
+    ...base,
+    error: {
+      name: typeof error?.name === "string" ? error.name : "Error",
+      message: typeof error?.message === "string" ? error.message : String(page.error),
+      ...(typeof error?.code === "string" ? { code: error.code } : {}),
+      ...(typeof error?.status === "number" ? { status: error.status } : {}),
+    },
   };
 }
 

@@ -1,0 +1,24 @@
+/**
+ * `@tendril/patterns/redis-queue`: Tendril's queue over Redis Streams, for work shared by many
+ * processes, and the crawler's frontier built on it. Needs the optional peer dependency
+ * `ioredis`; nothing else in `@tendril/patterns` loads it.
+ *
+ * @module
+ */
+
+/** The crawler's frontier on a RedisQueue: `crawl(urls, { frontier })` in many processes. */
+export { RedisCrawlFrontier, type RedisCrawlFrontierOptions } from "./redis-crawl-frontier.js";
+/** The distributed queue: at-least-once delivery, dedupe keys, dead letters. */
+export {
+  type DeadLetter,
+  type RedisFollowUp,
+  type RedisPutOptions,
+  RedisQueue,
+  RedisQueueClosedError,
+  type RedisQueueCodec,
+  type RedisQueueOptions,
+  type RedisResult,
+  type RedisTaskDone,
+  type RedisTaskDoneOptions,
+  UnknownItemError,
+} from "./redis-queue.js";
