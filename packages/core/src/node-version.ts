@@ -11,7 +11,16 @@
 
 import { describeValue, TendrilError } from "./errors.js";
 
-/** The oldest Node.js release Tendril supports, as `major.minor`. */
+/**
+ * The oldest Node.js release Tendril supports, as `major.minor`.
+ *
+ * @example
+ * ```ts
+ * import { MINIMUM_NODE_VERSION } from "@tendril/core";
+ *
+ * console.log(`needs Node.js ${MINIMUM_NODE_VERSION} or later`);
+ * ```
+ */
 export const MINIMUM_NODE_VERSION = "20.12";
 
 const [MIN_MAJOR, MIN_MINOR] = MINIMUM_NODE_VERSION.split(".").map(Number) as [number, number];

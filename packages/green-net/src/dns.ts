@@ -5,6 +5,9 @@
  * @module
  */
 
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "./node-version.js";
+
 /** DNS: the green resolver (non-blocking, cached, `/etc/hosts`-aware) and its `dns.lookup` drop-in. */
 export { DnsError, type DnsErrorCode } from "./dns/dns-error.js";
 export { type HostsEntry, HostsFile, parseHosts } from "./dns/hosts-file.js";

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "./node-version.js";
+
 /** HTTP server: a web-standard handler per request, each in its own green thread, on node:http. */
 export {
   type AccessLogEntry,

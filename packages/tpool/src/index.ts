@@ -5,6 +5,9 @@
  * @module
  */
 
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "./node-version.js";
+
 /** Errors: a full pool (with `whenFull: "reject"`), a closed one, an unknown task name. */
 export { NoSuchExport, ThreadPoolClosed, ThreadPoolFull } from "./errors.js";
 /** The pool: run a worker module's exports on threads, as green operations. */

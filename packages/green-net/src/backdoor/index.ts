@@ -6,5 +6,8 @@
  * @module
  */
 
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "../node-version.js";
+
 /** The backdoor: start one, read its address, close it. */
 export { Backdoor, BackdoorNotLoopback, type BackdoorOptions, backdoor } from "./backdoor.js";

@@ -7,6 +7,9 @@
  * @module
  */
 
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "../node-version.js";
+
 /** Errors: a checked command that failed. */
 export { ProcessFailed } from "./errors.js";
 /** Processes: start one, stream its pipes, wait for it, end it. */
