@@ -102,7 +102,6 @@ export default defineConfig({
       { text: "API", link: "/api/" },
       { text: "From Eventlet", link: "/rosetta" },
       { text: "Benchmarks", link: "/benchmarks" },
-      { text: "Reliability figures", link: "/reliability" },
     ],
     sidebar: {
       "/api/": [{ text: "API reference", link: "/api/", items: apiSidebar() }],
