@@ -92,7 +92,11 @@ beforeAll(async () => {
         });
         const chunk = Buffer.alloc(64 * 1024, 0x20);
         const pump = (): void => {
-          while (!res.destroyed && res.write(chunk)) tenGbBytesSent += chunk.length;
+          let more = true;
+          while (!res.destroyed && more) {
+            more = res.write(chunk);
+            tenGbBytesSent += chunk.length;
+          }
           if (!res.destroyed) res.once("drain", pump);
         };
         return pump();
