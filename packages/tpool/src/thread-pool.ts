@@ -23,7 +23,22 @@ import { Piscina } from "piscina";
 import { checkInteger, describeValue } from "./describe-value.js";
 import { NoSuchExport, ThreadPoolClosed, ThreadPoolFull } from "./errors.js";
 
-/** Options of a `ThreadPool`. */
+/**
+ * Options of a `ThreadPool`.
+ *
+ * @example
+ * ```ts
+ * const options: ThreadPoolOptions = {
+ *   filename: new URL("./workers/resize.js", import.meta.url),
+ *   minThreads: 1,
+ *   maxThreads: 4,
+ *   maxQueue: 32,
+ *   whenFull: "reject", // ThreadPoolFull instead of waiting for room
+ *   resourceLimits: { maxOldGenerationSizeMb: 256 },
+ * };
+ * const pool = new ThreadPool(options);
+ * ```
+ */
 export interface ThreadPoolOptions {
   /**
    * The worker module (an absolute path or a `file:` URL): its exports are the tasks. `run`
@@ -54,7 +69,16 @@ export interface ThreadPoolOptions {
   workerData?: unknown;
 }
 
-/** Options of one `run`. */
+/**
+ * Options of one `run`.
+ *
+ * @example
+ * ```ts
+ * const image = new Uint8Array(4 << 20);
+ * const options: RunTaskOptions = { name: "thumbnail", transferList: [image.buffer] };
+ * const thumb = await pool.run<Uint8Array>(image, options); // image is unusable here afterwards
+ * ```
+ */
 export interface RunTaskOptions {
   /** The export of the worker module to call. Default `"default"`. */
   name?: string;

@@ -29,7 +29,19 @@ import type { GreenListener } from "../socket/green-listener.js";
 import type { GreenSocket } from "../socket/green-socket.js";
 import { listen } from "../socket/listen.js";
 
-/** Options of `backdoor`. */
+/**
+ * Options of `backdoor`.
+ *
+ * @example
+ * ```ts
+ * const options: BackdoorOptions = {
+ *   port: 0, // a free port: read it from door.address()
+ *   context: { pool, queue },
+ *   prompt: "crawler> ",
+ * };
+ * const door = await backdoor(options);
+ * ```
+ */
 export interface BackdoorOptions {
   /** The address to bind. Default `"127.0.0.1"`; anything but loopback needs `allowRemote`. */
   host?: string;
@@ -74,6 +86,13 @@ function isLoopback(host: string): boolean {
 /**
  * A running backdoor. Connect to `address()` with `nc`, `telnet` or `node -e` and type
  * JavaScript.
+ *
+ * @example
+ * ```ts
+ * await using door = await backdoor({ context: { pool } });
+ * const { port } = door.address() as AddressInfo;
+ * console.log(`nc 127.0.0.1 ${port}`, `(${door.sessions()} session(s) open)`);
+ * ```
  */
 export class Backdoor {
   readonly #listener: GreenListener;

@@ -24,10 +24,32 @@ import { getHub, green, suspend, type TimerHandle, type Waiter } from "@tendril/
 import { checkInteger, describeValue } from "../socket/errors.js";
 import { GreenSocket } from "../socket/green-socket.js";
 
-/** What a standard stream of the child is connected to: a pipe to us, nothing, or our own stream. */
+/**
+ * What a standard stream of the child is connected to: a pipe to us, nothing, or our own stream.
+ *
+ * @example
+ * ```ts
+ * const quiet: StdioMode = "ignore";
+ * const proc = await spawnProcess("make", ["all"], { stdin: quiet, stdout: "inherit" });
+ * ```
+ */
 export type StdioMode = "pipe" | "ignore" | "inherit";
 
-/** Options of `spawnProcess` (and `run`). */
+/**
+ * Options of `spawnProcess` (and `run`).
+ *
+ * @example
+ * ```ts
+ * const options: SpawnProcessOptions = {
+ *   cwd: "/srv/app",
+ *   env: { ...process.env, NODE_ENV: "production" },
+ *   stdin: "ignore",
+ *   killSignal: "SIGINT",
+ *   killGraceMs: 10_000,
+ * };
+ * const proc = await spawnProcess("node", ["server.js"], options);
+ * ```
+ */
 export interface SpawnProcessOptions {
   /** The child's working directory. Default: ours. */
   cwd?: string;
@@ -48,7 +70,16 @@ export interface SpawnProcessOptions {
   killGraceMs?: number;
 }
 
-/** How a process ended: its exit status, or the signal that ended it (the other is `null`). */
+/**
+ * How a process ended: its exit status, or the signal that ended it (the other is `null`).
+ *
+ * @example
+ * ```ts
+ * const { exitCode, signal }: ProcessExit = await proc.wait();
+ * if (signal !== null) console.log(`killed by ${signal}`);
+ * else if (exitCode !== 0) console.log(`failed with status ${exitCode}`);
+ * ```
+ */
 export interface ProcessExit {
   /** The exit status, or `null` when a signal ended the process. */
   exitCode: number | null;
@@ -56,7 +87,16 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
 }
 
-/** What `communicate()` collected: everything the child wrote, and how it ended. */
+/**
+ * What `communicate()` collected: everything the child wrote, and how it ended.
+ *
+ * @example
+ * ```ts
+ * const proc = await spawnProcess("sort");
+ * const result: Communicated = await proc.communicate("b\na\n");
+ * console.log(result.stdout.toString(), result.stderr.length, result.exitCode); // "a\nb\n" 0 0
+ * ```
+ */
 export interface Communicated extends ProcessExit {
   /** All of stdout (empty when stdout is not piped). */
   stdout: Buffer;
@@ -64,7 +104,15 @@ export interface Communicated extends ProcessExit {
   stderr: Buffer;
 }
 
-/** Options of `terminate()`. */
+/**
+ * Options of `terminate()`.
+ *
+ * @example
+ * ```ts
+ * const options: TerminateOptions = { signal: "SIGINT", graceMs: 2000 };
+ * const exit = await proc.terminate(options); // SIGINT, then SIGKILL after 2 s if still running
+ * ```
+ */
 export interface TerminateOptions {
   /** The first signal. Default: the process's `killSignal`. */
   signal?: NodeJS.Signals | number;

@@ -9,7 +9,15 @@ import { describeValue } from "../socket/errors.js";
 import { ProcessFailed } from "./errors.js";
 import { type Communicated, type SpawnProcessOptions, spawnProcess } from "./green-process.js";
 
-/** Options of `run`: those of `spawnProcess`, and what to send and check. */
+/**
+ * Options of `run`: those of `spawnProcess`, and what to send and check.
+ *
+ * @example
+ * ```ts
+ * const options: RunOptions = { input: "b\na\n", check: true, cwd: "/tmp" };
+ * const { stdout } = await run("sort", [], options); // rejects with ProcessFailed on failure
+ * ```
+ */
 export interface RunOptions extends SpawnProcessOptions {
   /** Sent to the child's stdin, which is then closed. Default: nothing (stdin closed at once). */
   input?: Uint8Array | string;
@@ -20,7 +28,16 @@ export interface RunOptions extends SpawnProcessOptions {
   check?: boolean;
 }
 
-/** What `run` returns: the command, everything it wrote, and how it ended. */
+/**
+ * What `run` returns: the command, everything it wrote, and how it ended.
+ *
+ * @example
+ * ```ts
+ * const done: CompletedProcess = await run("ls", ["-l", "/tmp"]);
+ * console.log(done.command, done.args, done.exitCode); // "ls" ["-l", "/tmp"] 0
+ * console.log(done.stdout.toString());
+ * ```
+ */
 export interface CompletedProcess extends Communicated {
   /** The command as it was given. */
   command: string;

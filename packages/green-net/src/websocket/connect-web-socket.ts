@@ -10,7 +10,20 @@ import { WebSocket } from "ws";
 import { checkInteger, describeValue } from "../socket/errors.js";
 import { GreenWebSocket } from "./green-web-socket.js";
 
-/** Options of `connectWebSocket`. */
+/**
+ * Options of `connectWebSocket`.
+ *
+ * @example
+ * ```ts
+ * const options: ConnectWebSocketOptions = {
+ *   protocols: ["chat.v1"],
+ *   headers: { Authorization: `Bearer ${token}` },
+ *   maxPayload: 64 * 1024,
+ * };
+ * const ws = await connectWebSocket("wss://example.com/chat", options);
+ * console.log(ws.protocol); // "chat.v1"
+ * ```
+ */
 export interface ConnectWebSocketOptions {
   /** Subprotocols to offer; the server's choice is `ws.protocol`. */
   protocols?: string | string[];

@@ -18,10 +18,27 @@ import type { RawData, WebSocket } from "ws";
 import { ConcurrentRead, checkInteger, describeValue } from "../socket/errors.js";
 import { WebSocketClosed } from "./errors.js";
 
-/** A message: a string for a text frame, bytes for a binary one. */
+/**
+ * A message: a string for a text frame, bytes for a binary one.
+ *
+ * @example
+ * ```ts
+ * const message: WebSocketMessage | null = await ws.recv();
+ * if (typeof message === "string") console.log("text:", message);
+ * else if (message !== null) console.log("binary:", message.byteLength, "bytes");
+ * ```
+ */
 export type WebSocketMessage = string | Uint8Array;
 
-/** Options of a `GreenWebSocket`. */
+/**
+ * Options of a `GreenWebSocket`.
+ *
+ * @example
+ * ```ts
+ * const options: GreenWebSocketOptions = { highWaterMark: 256 * 1024 }; // pause at 256 KiB unread
+ * const ws = new GreenWebSocket(raw, options);
+ * ```
+ */
 export interface GreenWebSocketOptions {
   /** Bytes of unread messages buffered before the socket is paused. Default 1 MiB. */
   highWaterMark?: number;

@@ -22,13 +22,38 @@ import { WebSocketServer } from "ws";
 import { checkInteger, describeValue } from "../socket/errors.js";
 import { GreenWebSocket } from "./green-web-socket.js";
 
-/** A websocket handler: runs in its own green thread for the life of the connection. */
+/**
+ * A websocket handler: runs in its own green thread for the life of the connection.
+ *
+ * @example
+ * ```ts
+ * const echo: WebSocketHandler = async (ws, request) => {
+ *   console.log("connected from", request.socket.remoteAddress);
+ *   for await (const message of ws) await ws.send(message);
+ * };
+ * serveWebSocket(http, echo, { path: "/echo" });
+ * ```
+ */
 export type WebSocketHandler = (
   ws: GreenWebSocket,
   request: IncomingMessage,
 ) => unknown | Promise<unknown>;
 
-/** Options of `serveWebSocket`. */
+/**
+ * Options of `serveWebSocket`.
+ *
+ * @example
+ * ```ts
+ * const options: ServeWebSocketOptions = {
+ *   path: "/chat",
+ *   maxPayload: 64 * 1024,
+ *   maxConnections: 1_000,
+ *   verifyOrigin: (origin) => origin === "https://example.com",
+ *   selectProtocol: (protocols) => (protocols.has("chat.v1") ? "chat.v1" : false),
+ * };
+ * serveWebSocket(http, handler, options);
+ * ```
+ */
 export interface ServeWebSocketOptions {
   /** Only upgrade requests for this path (the query is ignored); others get 404. Default: every path. */
   path?: string;
@@ -44,7 +69,17 @@ export interface ServeWebSocketOptions {
   highWaterMark?: number;
 }
 
-/** What `serveWebSocket` returns: a handle to count and stop the service. */
+/**
+ * What `serveWebSocket` returns: a handle to count and stop the service.
+ *
+ * @example
+ * ```ts
+ * const service: WebSocketService = serveWebSocket(http, handler);
+ * console.log(`${service.connections()} connection(s)`);
+ * await service.close(); // before http.close(), which does not wait for websockets
+ * await http.close();
+ * ```
+ */
 export interface WebSocketService {
   /** Connections whose handler runs now. */
   connections(): number;
@@ -55,7 +90,16 @@ export interface WebSocketService {
   close(): Promise<void>;
 }
 
-/** The upgrade events this module can listen to: a `node:http` server, or `serveHttp`'s. */
+/**
+ * The upgrade events this module can listen to: a `node:http` server, or `serveHttp`'s.
+ *
+ * @example
+ * ```ts
+ * const fromServeHttp: UpgradeSource = await serveHttp(["127.0.0.1", 8080], handler);
+ * const fromNode: UpgradeSource = createServer().listen(8081); // node:http
+ * serveWebSocket(fromNode, async (ws) => ws.send("hi"));
+ * ```
+ */
 export type UpgradeSource = Server | { readonly server: Server };
 
 function reject(socket: Duplex, status: number, text: string): void {

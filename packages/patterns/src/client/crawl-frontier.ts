@@ -11,7 +11,16 @@
  * @module
  */
 
-/** One URL to crawl, as a shared frontier stores it. */
+/**
+ * One URL to crawl, as a shared frontier stores it.
+ *
+ * @example
+ * ```ts
+ * const start: FrontierTask = { url: "http://127.0.0.1:8080/", depth: 0, referrer: null };
+ * await frontier.seed([start], 1000);
+ * const task = await frontier.take(5000); // a FrontierTask, or null after 5 s
+ * ```
+ */
 export interface FrontierTask {
   readonly url: string;
   /** Link depth (start URLs are 0). */
@@ -20,7 +29,18 @@ export interface FrontierTask {
   readonly referrer: string | null;
 }
 
-/** A page's outcome as a shared frontier records it: JSON-safe, without the links' text. */
+/**
+ * A page's outcome as a shared frontier records it: JSON-safe, without the links' text.
+ *
+ * @example
+ * ```ts
+ * const record: PageRecord = {
+ *   url: task.url, ok: true, depth: task.depth, referrer: task.referrer, ms: 42,
+ *   status: 200, finalUrl: task.url, contentType: "text/html", bytes: 5120, links: links.length,
+ * };
+ * await frontier.finish(task, links, record, 1000);
+ * ```
+ */
 export interface PageRecord {
   readonly url: string;
   readonly ok: boolean;
@@ -42,7 +62,16 @@ export interface PageRecord {
   };
 }
 
-/** What `CrawlFrontier.finish` did. */
+/**
+ * What `CrawlFrontier.finish` did.
+ *
+ * @example
+ * ```ts
+ * const done: FrontierFinish = await frontier.finish(task, links, record, 1000);
+ * if (!done.first) console.log(`${task.url} was already finished by another worker`);
+ * console.log(`+${done.added} new, ${done.duplicates} seen before, ${done.unfinished} to go`);
+ * ```
+ */
 export interface FrontierFinish {
   /** True when this call finished the URL; false when another worker already had. */
   readonly first: boolean;
