@@ -133,10 +133,10 @@ describe("crawler --redis URL --workers N", { timeout: 180_000 }, () => {
 
   test("--workers needs --redis, and a whole number", async () => {
     const a = start("crawler", ["--workers", "2"]);
-    expect(await a.exited()).toBe(2);
+    expect(await a.exited(60_000)).toBe(2);
     expect(a.stderr()).toMatch(/--workers needs --redis URL/);
     const b = start("crawler", ["--redis", redis.url, "--workers", "0"]);
-    expect(await b.exited()).toBe(2);
+    expect(await b.exited(60_000)).toBe(2);
     expect(b.stderr()).toMatch(/--workers must be an integer from 1 to 256, received 0/);
   });
 });
