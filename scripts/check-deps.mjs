@@ -33,6 +33,7 @@ export const LAYERS = {
   "@tendril/test-servers": { rank: -1, kind: "package" },
   "@tendril/core": { rank: 0, kind: "package" },
   "@tendril/green-net": { rank: 1, kind: "package" },
+  "@tendril/tpool": { rank: 1, kind: "package" },
   "@tendril/patterns": { rank: 2, kind: "package" },
   "@tendril/examples": { rank: 3, kind: "app" },
   "@tendril/bench": { rank: 3, kind: "app" },

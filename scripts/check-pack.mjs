@@ -7,13 +7,17 @@
  * 2. Lints each tarball with publint (strict) and are-the-types-wrong (ESM-only profile).
  * 3. Creates a clean project in a temporary directory, `npm install`s the tarballs (their own
  *    dependencies come from the registry; `@tendril/*` only from the tarballs, through
- *    `overrides`), and type-checks a small consumer against the published `.d.ts` files.
+ *    `overrides`), and type-checks consumers against the published `.d.ts` files with the
+ *    monorepo's TypeScript (5.9) and with TypeScript 7 (what `npm install -D typescript` gives
+ *    today; a native compiler, installed from npm like any package): a strict project that lists
+ *    `lib` and `types`, and one whose tsconfig says only `"module": "NodeNext"` (TypeScript 7
+ *    then loads no `@types` and no `esnext.disposable` lib).
  * 4. Runs a smoke program that imports every entry point and spawns and waits for green
  *    threads, under every Node.js given — by default the running one and Node 24 (from the
  *    npm registry's `node` package, or `$TENDRIL_NODE24` when set to a `node` binary).
  *
- * Trade-off: this takes a minute (an npm install and two Node versions), so it runs in CI and
- * before a release, not in `pnpm test`.
+ * Trade-off: this takes a minute or two (one npm install, two compilers and two Node versions),
+ * so it runs in CI and before a release, not in `pnpm test`.
  *
  * Usage: `node scripts/check-pack.mjs [--keep] [--node <path-to-node>]...`
  */
@@ -36,9 +40,24 @@ const ALL_PACKAGES = [
   {
     dir: "packages/green-net",
     name: "@tendril/green-net",
-    entries: ["@tendril/green-net", "@tendril/green-net/testing"],
+    entries: [
+      "@tendril/green-net",
+      "@tendril/green-net/sockets",
+      "@tendril/green-net/dns",
+      "@tendril/green-net/http",
+      "@tendril/green-net/http-server",
+      "@tendril/green-net/testing",
+      "@tendril/green-net/subprocess",
+      "@tendril/green-net/backdoor",
+      "@tendril/green-net/websocket",
+    ],
   },
-  { dir: "packages/patterns", name: "@tendril/patterns", entries: ["@tendril/patterns"] },
+  {
+    dir: "packages/patterns",
+    name: "@tendril/patterns",
+    entries: ["@tendril/patterns", "@tendril/patterns/redis-queue"],
+  },
+  { dir: "packages/tpool", name: "@tendril/tpool", entries: ["@tendril/tpool"] },
 ];
 
 /** Names the API contract (shared/design/API.md) promises from `@tendril/core`. */
@@ -53,6 +72,7 @@ const CORE_EXPORTS = [
   "GreenThread",
   "GreenThreadExit",
   "TendrilError",
+  "checkNodeVersion",
   "Timeout",
   "withTimeout",
   "isTimeout",
@@ -81,6 +101,11 @@ const GREEN_NET_EXPORTS = [
   "lookup",
   "urlopen",
 ];
+
+/** The TypeScript 7 range the consumers are also type-checked with. */
+const TYPESCRIPT_7 = "^7.0.2";
+
+const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 const args = process.argv.slice(2);
 const keep = args.includes("--keep");
@@ -164,11 +189,17 @@ try {
     name: "tendril-pack-smoke",
     private: true,
     type: "module",
-    dependencies: deps,
+    // `ws` is green-net's optional peer dependency, needed by its `/websocket` entry.
+    dependencies: { ...deps, ws: "^8.18.0" },
     // Installed packages depend on each other by version (`^0.1.0`): take those from the
     // tarballs too, never from the registry.
     overrides: deps,
-    devDependencies: { "@types/node": "^20.19.0" },
+    devDependencies: {
+      "@types/node": "^20.19.0",
+      // The compilers a consumer may have: the monorepo's own (5.9) and the current major, 7.
+      typescript: rootManifest.devDependencies.typescript,
+      typescript7: `npm:typescript@${TYPESCRIPT_7}`,
+    },
   };
   writeFileSync(join(app, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: app });
@@ -271,9 +302,39 @@ void [n, net, netTesting, patterns];
       2,
     )}\n`,
   );
-  run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], {
-    cwd: app,
-  });
+  // What a newcomer writes: `npm install -D typescript` and a tsconfig with only the module kind.
+  writeFileSync(
+    join(app, "consumer-minimal.ts"),
+    `import { GreenPool, Semaphore, sleep, spawn, Timeout } from "@tendril/core";
+import { withVirtualHub } from "@tendril/core/testing";
+
+const n: number = await spawn(async () => { await sleep(1); return 1; }).wait();
+await withVirtualHub(async () => { using _t = new Timeout(10); await sleep(1); });
+{
+  await using pool = new GreenPool(2);
+  using _hold = await new Semaphore(1).hold();
+  await pool.spawn(sleep, n);
+}
+`,
+  );
+  writeFileSync(
+    join(app, "tsconfig.minimal.json"),
+    `${JSON.stringify({ compilerOptions: { module: "NodeNext" }, files: ["consumer-minimal.ts"] }, null, 2)}\n`,
+  );
+  const compilers = [
+    ["5.9", join(app, "node_modules/typescript/bin/tsc")],
+    ["7", join(app, "node_modules/typescript7/bin/tsc")],
+  ];
+  for (const [major, tsc] of compilers) {
+    const version = run(process.execPath, [tsc, "--version"], { cwd: app, capture: true }).trim();
+    if (!version.startsWith(`Version ${major}.`)) {
+      throw new Error(`check-pack: expected TypeScript ${major}, got ${version}`);
+    }
+    console.log(`TypeScript ${version.replace(/^Version /, "")}`);
+    for (const project of ["tsconfig.json", "tsconfig.minimal.json"]) {
+      run(process.execPath, [tsc, "-p", project, "--noEmit"], { cwd: app });
+    }
+  }
 
   // 4. The smoke program, under each Node.
   section("import every entry and run green threads");
@@ -305,7 +366,7 @@ void [n, net, netTesting, patterns];
   if (!args.includes("--node") && !majors.has("24"))
     throw new Error("check-pack: Node 24 was not among the Node versions tested");
   console.log(
-    `\ncheck-pack: ok — ${PACKAGES.map((p) => p.name).join(", ")} install and run on Node ${[...majors].join(" and ")}`,
+    `\ncheck-pack: ok — ${PACKAGES.map((p) => p.name).join(", ")} install, type-check on TypeScript 5.9 and 7, and run on Node ${[...majors].join(" and ")}`,
   );
 } catch (error) {
   failed = true;

@@ -1,23 +1,33 @@
 /**
- * The docs site is part of the build: these tests build it, check that every sample it takes
- * from `apps/examples` resolves, and that every TypeScript block written in a page at least
- * parses — so a page cannot ship a sample that is not code.
+ * The docs generators, checked without building the whole site (test/site.test.ts builds it
+ * and opens it in a browser): the sample check, the entry list and TSDoc check of the API
+ * reference, the benchmark charts, the changelog, and that every TypeScript block written in a
+ * page parses — so a page cannot ship a sample that is not code.
  */
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Marked, type Tokens } from "marked";
 import ts from "typescript";
-import { afterAll, describe, expect, test } from "vitest";
-import { buildSite, expandIncludes, extractRegion, NAV } from "../build.mjs";
+import { describe, expect, test } from "vitest";
+import { apiEntries, generateApi } from "../scripts/api.mjs";
+import { benchmarksPage, chartSvg, lowerIsBetter, parseResults } from "../scripts/bench.mjs";
+import { changelogPage, parseChangeset } from "../scripts/changelog.mjs";
+import { checkSnippets, extractRegion, markdownFiles } from "../scripts/snippets.mjs";
 
 const docsDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const outDir = mkdtempSync(join(tmpdir(), "tendril-docs-"));
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+const repoRoot = join(docsDir, "..");
+const pagesDir = join(docsDir, "pages");
 
-/** The samples the pattern guides are built around; each must exist in apps/examples. */
+/** A scratch folder inside docs/ (so TypeScript finds the repository's @types), removed after. */
+function scratch<T>(body: (dir: string) => T | Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(docsDir, ".tmp-test-"));
+  return Promise.resolve()
+    .then(() => body(dir))
+    .finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** The samples the pattern guides are built around; each must come from apps/examples. */
 const REQUIRED_SAMPLES = [
   "crawler.ts#crawl",
   "echo-server.ts#handle",
@@ -26,25 +36,247 @@ const REQUIRED_SAMPLES = [
   "chat-server.ts#broadcast",
 ];
 
-/** Every fenced code block of every page, with its language. */
-type Block = { page: string; index: number; lang: string; text: string };
-function codeBlocks(): Block[] {
-  const blocks: Block[] = [];
-  for (const [page] of NAV) {
-    const markdown = readFileSync(join(docsDir, "pages", `${page}.md`), "utf8");
-    const tokens = new Marked().lexer(markdown);
+describe("samples from apps/examples", () => {
+  test("every <<< sample in the pages names a file and region that exist", () => {
+    const { snippets, errors } = checkSnippets(pagesDir);
+    expect(errors).toEqual([]);
+    const named = snippets.map((s) => `${s.file.split("/").pop()}#${s.region}`);
+    for (const sample of REQUIRED_SAMPLES) expect(named).toContain(sample);
+    for (const s of snippets) expect(s.file).toContain(join("apps", "examples", "src"));
+  });
+
+  test("no page keeps the old <!-- include --> directive", () => {
+    for (const page of markdownFiles(pagesDir)) {
+      expect(readFileSync(page, "utf8"), page).not.toMatch(/<!--\s*include:/);
+    }
+  });
+
+  test("a missing file or region is reported with the page and the path", () =>
+    scratch((dir) => {
+      mkdirSync(join(dir, "pages"));
+      writeFileSync(join(dir, "a.ts"), "// #region here\nconst a = 1;\n// #endregion here\n");
+      writeFileSync(
+        join(dir, "pages", "p.md"),
+        "# P\n\n<<< @/../a.ts#here\n\n<<< @/../a.ts#gone\n\n<<< @/../b.ts#here\n",
+      );
+      const { snippets, errors } = checkSnippets(join(dir, "pages"));
+      expect(snippets).toHaveLength(3);
+      expect(errors).toEqual([
+        expect.stringContaining('p.md: <<< @/../a.ts#gone: no region "gone"'),
+        "p.md: <<< @/../b.ts#here: no such file",
+      ]);
+    }));
+
+  test("a region drops nested markers; a missing, unclosed or empty region is null", () => {
+    const source = [
+      "function f() {",
+      "  // #region outer",
+      "  const a = 1;",
+      "  // #region inner",
+      "  const b = 2;",
+      "  // #endregion inner",
+      "  // #endregion outer",
+      "}",
+      "// #region empty",
+      "// #endregion empty",
+      "// #region open",
+    ].join("\n");
+    expect(extractRegion(source, "outer")).toBe("  const a = 1;\n  const b = 2;");
+    expect(extractRegion(source, "nope")).toBeNull();
+    expect(extractRegion(source, "open")).toBeNull();
+    expect(extractRegion(source, "empty")).toBeNull();
+  });
+});
+
+describe("navigation", () => {
+  test("every page is in the sidebar, and every sidebar entry is a page", () => {
+    const config = readFileSync(join(docsDir, ".vitepress", "config.mts"), "utf8");
+    const sidebar = config.slice(config.indexOf("guideSidebar"), config.indexOf("export default"));
+    const linked = [...sidebar.matchAll(/link: "\/([\w-]*)"/g)].map((m) => m[1] || "index");
+    const generated = ["benchmarks", "changelog"]; // written by scripts/prepare.mjs
+    const pages = markdownFiles(pagesDir)
+      .map((f: string) => f.slice(pagesDir.length + 1).replace(/\.md$/, ""))
+      .filter((p: string) => !generated.includes(p));
+    expect([...linked].sort()).toEqual([...pages, ...generated].sort());
+  });
+});
+
+describe("the API reference", () => {
+  test("has one entry per package export subpath, named as users import it", () => {
+    const names = apiEntries().map((e) => e.name);
+    for (const name of [
+      "@tendril/core",
+      "@tendril/core/testing",
+      "@tendril/green-net",
+      "@tendril/green-net/testing",
+      "@tendril/patterns",
+    ]) {
+      expect(names).toContain(name);
+    }
+    expect(names.some((n) => n.includes("package.json"))).toBe(false);
+  });
+
+  test("entries come from each package.json exports map, so new subpaths need no docs edit", () =>
+    scratch((dir) => {
+      const pkg = join(dir, "packages", "widget");
+      mkdirSync(join(pkg, "src", "extra"), { recursive: true });
+      writeFileSync(
+        join(pkg, "package.json"),
+        JSON.stringify({
+          name: "@tendril/widget",
+          exports: {
+            ".": { source: "./src/index.ts", default: "./dist/index.js" },
+            "./extra": { source: "./src/extra/index.ts", default: "./dist/extra/index.js" },
+            "./package.json": "./package.json",
+          },
+        }),
+      );
+      mkdirSync(join(dir, "packages", "hidden"));
+      writeFileSync(
+        join(dir, "packages", "hidden", "package.json"),
+        JSON.stringify({ name: "hidden", private: true, exports: { ".": { source: "./x.ts" } } }),
+      );
+      expect(apiEntries(join(dir, "packages"))).toEqual([
+        {
+          name: "@tendril/widget",
+          pkg: "@tendril/widget",
+          subpath: ".",
+          source: join(pkg, "src", "index.ts"),
+        },
+        {
+          name: "@tendril/widget/extra",
+          pkg: "@tendril/widget",
+          subpath: "./extra",
+          source: join(pkg, "src", "extra", "index.ts"),
+        },
+      ]);
+    }));
+
+  test(
+    "the TSDoc check names every export without a summary or an @example",
+    () =>
+      scratch(async (dir) => {
+        const pkg = join(dir, "packages", "widget");
+        mkdirSync(join(pkg, "src"), { recursive: true });
+        writeFileSync(
+          join(pkg, "package.json"),
+          JSON.stringify({
+            name: "@tendril/widget",
+            exports: { ".": { source: "./src/index.ts" } },
+          }),
+        );
+        writeFileSync(
+          join(pkg, "src", "index.ts"),
+          [
+            "/** Adds two numbers.\n * @example\n * ```ts\n * add(1, 2); // 3\n * ```\n */",
+            "export function add(a: number, b: number): number { return a + b; }",
+            "/** Subtracts, but shows no example. */",
+            "export function sub(a: number, b: number): number { return a - b; }",
+            "export const bare = 1;",
+            "/** A shape.\n * @example\n * ```ts\n * const p: Point = { x: 1 };\n * ```\n */",
+            "export interface Point { x: number }",
+            "export { add as plus };",
+          ].join("\n"),
+        );
+        const { problems, modules } = await generateApi({
+          entries: apiEntries(join(dir, "packages")),
+          write: false,
+          tsconfigDir: dir,
+        });
+        expect(modules).toEqual(["@tendril/widget"]);
+        expect(problems.sort()).toEqual([
+          "@tendril/widget: bare has no @example",
+          "@tendril/widget: bare has no summary",
+          "@tendril/widget: sub has no @example",
+        ]);
+      }),
+    60_000,
+  );
+});
+
+describe("the benchmarks page", () => {
+  const results = readFileSync(join(repoRoot, "apps", "bench", "RESULTS.md"), "utf8");
+
+  test("reads every suite table of RESULTS.md, with each contender's ratio to the floor", () => {
+    const tables = parseResults(results);
+    const suites = new Set(tables.map((t) => t.suite));
+    for (const suite of ["crawl", "dispatch", "echo", "imap", "pool", "spawn"]) {
+      expect(suites).toContain(suite);
+    }
+    for (const table of tables) {
+      expect(table.metric).toMatch(/×floor$/);
+      expect(table.rows.length).toBeGreaterThan(1);
+      // Every table has its floor at exactly 1x.
+      expect(table.rows.some((r) => r.ratio === 1)).toBe(true);
+      expect(table.rows.some((r) => r.name.startsWith("Tendril"))).toBe(true);
+    }
+  });
+
+  test("parses a table's cells by the bench's column rule", () => {
+    const [table] = parseResults(
+      [
+        "```text",
+        "pool: 10 tasks — node v20.1.0",
+        "contender             tasks/s  tasks/s ×floor",
+        "-------------------  --------  --------------",
+        "raw Node (floor)        1,000           1.00x",
+        "Tendril spawnN            500           0.50x",
+        "Tendril: 0.5x the floor",
+        "```",
+      ].join("\n"),
+    );
+    expect(table).toMatchObject({ suite: "pool", title: "10 tasks", node: "v20.1.0" });
+    expect(table?.rows).toEqual([
+      { name: "raw Node (floor)", cells: ["raw Node (floor)", "1,000", "1.00x"], ratio: 1 },
+      { name: "Tendril spawnN", cells: ["Tendril spawnN", "500", "0.50x"], ratio: 0.5 },
+    ]);
+  });
+
+  test("draws one bar per contender, longest for the largest ratio, and a floor line", () => {
+    const table = parseResults(results).find((t) => t.suite === "pool");
+    if (table === undefined) throw new Error("no pool suite in RESULTS.md");
+    const svg = chartSvg(table);
+    const widths = [...svg.matchAll(/<rect [^>]*width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(widths).toHaveLength(table.rows.length);
+    const largest = table.rows.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    expect(Math.max(...widths)).toBe(widths[table.rows.indexOf(largest)]);
+    expect(svg).toContain('class="floor-line"');
+    expect(svg).toContain("higher is better");
+    expect(lowerIsBetter("ms ×floor")).toBe(true);
+    expect(lowerIsBetter("req/s ×floor")).toBe(false);
+  });
+
+  test("the page has a chart and a table per suite, and fails on results without a table", () => {
+    const page = benchmarksPage(results);
+    expect(page.match(/<svg class="bench-chart"/g)?.length).toBe(parseResults(results).length);
+    expect(() => benchmarksPage("# Measured results\n\nnothing yet\n")).toThrow(/no suite table/);
+  });
+});
+
+describe("the changelog page", () => {
+  test("groups pending changesets by package, with their bump", () => {
+    expect(parseChangeset('---\n"@tendril/core": minor\n---\n\nAdds a thing.\n')).toEqual({
+      bumps: { "@tendril/core": "minor" },
+      summary: "Adds a thing.",
+    });
+    expect(parseChangeset("# Changesets\n")).toBeNull();
+    const page = changelogPage(repoRoot);
+    expect(page).toMatch(/^# Changelog/);
+    expect(page).toContain("### @tendril/core");
+    expect(page).toMatch(/- \*\*(major|minor|patch)\*\*: /);
+  });
+});
+
+/** Every fenced TypeScript block written by hand in the pages. */
+function tsBlocks(): Array<{ label: string; text: string }> {
+  const blocks: Array<{ label: string; text: string }> = [];
+  for (const page of markdownFiles(pagesDir)) {
+    const name = page.slice(pagesDir.length + 1);
+    const markdown = readFileSync(page, "utf8");
     let index = 0;
-    const visit = (list: unknown[]) => {
-      for (const t of list as Array<{ type: string; tokens?: unknown[]; items?: unknown[] }>) {
-        if (t.type === "code") {
-          const code = t as unknown as Tokens.Code;
-          blocks.push({ page, index: index++, lang: code.lang ?? "", text: code.text });
-        }
-        if (t.tokens) visit(t.tokens);
-        if (t.items) visit(t.items);
-      }
-    };
-    visit(tokens);
+    for (const m of markdown.matchAll(/^(`{3,})(ts|typescript)\b[^\n]*\n([\s\S]*?)\n\1\s*$/gm)) {
+      blocks.push({ label: `${name} block ${index++}`, text: m[3] ?? "" });
+    }
   }
   return blocks;
 }
@@ -63,155 +295,12 @@ function syntaxErrors(code: string, fileName: string): string[] {
   });
 }
 
-type Site = ReturnType<typeof buildSite>;
-let built: Site | null = null;
-let buildError: unknown = null;
-try {
-  built = buildSite({ outDir });
-} catch (error) {
-  buildError = error;
-}
-/** The built site; fails the calling test with the build's own message when it did not build. */
-function site(): Site {
-  if (built === null) throw buildError;
-  return built;
-}
-
-describe("the docs site", () => {
-  test("builds (every include resolves, every link lands, every page is in the navigation)", () => {
-    expect(buildError).toBeNull();
-  });
-
-  test("builds one HTML page per navigation entry, and a stylesheet", () => {
-    site();
-    expect(
-      site()
-        .pages.map((p) => p.name)
-        .sort(),
-    ).toEqual(NAV.map(([n]) => n).sort());
-    for (const [name, label] of NAV) {
-      const html = readFileSync(join(outDir, `${name}.html`), "utf8");
-      expect(html).toMatch(/^<!doctype html>/);
-      expect(html).toContain(`href="${name}.html">${label}</a>`);
-    }
-    expect(readFileSync(join(outDir, "style.css"), "utf8")).toContain("main {");
-  });
-
-  test("replaces every include directive with the code it names", () => {
-    for (const page of site().pages) {
-      expect(page.markdown).not.toMatch(/<!--\s*include:/);
-      expect(page.html).not.toContain("#region");
-    }
-    const included = site().includes.map((i) => `${i.file}${i.region ? `#${i.region}` : ""}`);
-    for (const sample of REQUIRED_SAMPLES) expect(included).toContain(sample);
-  });
-
-  test("links between pages point at .html files that exist", () => {
-    const names = new Set(NAV.map(([n]) => n));
-    for (const page of site().pages) {
-      for (const [, target] of page.html.matchAll(/href="([\w-]+)\.html(?:#[\w-]+)?"/g)) {
-        expect(names, `${page.name} links to ${target}.html`).toContain(target);
-      }
-    }
-  });
-
-  const blocks = codeBlocks().filter((b) => b.lang === "ts" || b.lang === "typescript");
-  test("has TypeScript samples to check", () => {
+describe("TypeScript written in the pages", () => {
+  const blocks = tsBlocks();
+  test("there are samples to check", () => {
     expect(blocks.length).toBeGreaterThan(10);
   });
-  test.each(blocks.map((b) => [`${b.page}.md block ${b.index}`, b] as const))(
-    "%s parses as TypeScript",
-    (name, block) => {
-      expect(syntaxErrors(block.text, `${name.replace(/\s+/g, "-")}.ts`)).toEqual([]);
-    },
-  );
-
-  test("every included sample parses as TypeScript", () => {
-    for (const page of site().pages) {
-      const fences = page.markdown.matchAll(/^(`{3,})ts\n([\s\S]*?)\n\1$/gm);
-      for (const [, , code] of fences) {
-        expect(syntaxErrors(code ?? "", `${page.name}-sample.ts`)).toEqual([]);
-      }
-    }
-  });
-});
-
-describe("regions", () => {
-  const source = [
-    "import x from 'x';",
-    "function f() {",
-    "  // #region outer",
-    "  const a = 1;",
-    "  // #region inner",
-    "  const b = 2;",
-    "  // #endregion inner",
-    "  return a + b;",
-    "  // #endregion outer",
-    "}",
-    "// #region open",
-    "const c = 3;",
-  ].join("\n");
-
-  test("a region is dedented, and nested markers are dropped", () => {
-    expect(extractRegion(source, "outer")).toBe("const a = 1;\nconst b = 2;\nreturn a + b;");
-    expect(extractRegion(source, "inner")).toBe("const b = 2;");
-  });
-
-  test("a missing or unclosed region is null; no name means the whole file", () => {
-    expect(extractRegion(source, "nope")).toBeNull();
-    expect(extractRegion(source, "open")).toBeNull();
-    expect(extractRegion(source, undefined)).not.toContain("#region");
-  });
-
-  test("an include of a missing region is reported with its file and region", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tendril-docs-ex-"));
-    try {
-      writeFileSync(join(dir, "a.ts"), source);
-      const ok = expandIncludes("<!-- include: a.ts#inner -->", dir, "p.md");
-      expect(ok.errors).toEqual([]);
-      expect(ok.markdown).toContain("```ts\nconst b = 2;\n```");
-      const bad = expandIncludes(
-        "<!-- include: a.ts#gone -->\n<!-- include: b.ts -->",
-        dir,
-        "p.md",
-      );
-      expect(bad.errors).toEqual([
-        expect.stringContaining('p.md: include a.ts#gone: no region "gone"'),
-        expect.stringContaining("p.md: include b.ts: no file"),
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  test("the build fails on a missing region, a broken link, or a page outside the navigation", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tendril-docs-site-"));
-    try {
-      mkdirSync(join(dir, "pages"));
-      mkdirSync(join(dir, "src"));
-      writeFileSync(join(dir, "src", "a.ts"), source);
-      writeFileSync(
-        join(dir, "pages", "index.md"),
-        "# Home\n\n<!-- include: a.ts#missing -->\n\n[gone](gone.md)\n",
-      );
-      writeFileSync(join(dir, "pages", "extra.md"), "# Extra\n");
-      let message = "";
-      try {
-        buildSite({
-          pagesDir: join(dir, "pages"),
-          examplesDir: join(dir, "src"),
-          write: false,
-          nav: [["index", "Home"]],
-        });
-      } catch (error) {
-        message = (error as Error).message;
-      }
-      expect(message).toContain("docs build failed with 3 problem(s)");
-      expect(message).toContain('index.md: include a.ts#missing: no region "missing"');
-      expect(message).toContain("index.md: link to gone.md: no such page");
-      expect(message).toContain("extra.md: not in the navigation");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  test.each(blocks.map((b) => [b.label, b] as const))("%s parses", (label, block) => {
+    expect(syntaxErrors(block.text, `${label.replace(/[\s/]+/g, "-")}.ts`)).toEqual([]);
   });
 });

@@ -44,7 +44,19 @@ test("the root scripts the README names exist", () => {
     "check-deps",
     "check-pack",
     "changeset",
+    "tarballs",
+    "version-packages",
+    "release",
+    "release:dry-run",
   ]) {
     expect(manifest.scripts, script).toHaveProperty(script);
   }
+});
+
+test("outside Contributing, every pnpm command works without a global pnpm", () => {
+  const before = readme.split("\n## Contributing")[0] ?? readme;
+  const bare = before
+    .split("\n")
+    .filter((line) => /(^|[\s`(])pnpm\s/.test(line.replace(/npx -y pnpm@[\d.]+/g, "")));
+  expect(bare).toEqual([]);
 });

@@ -51,11 +51,16 @@ describe("suites", () => {
     });
   });
 
-  test.each([["spawn"], ["pool"], ["imap"]])("%s --quick prints its table", async (suite) => {
-    const { stdout } = await run(process.execPath, [main, suite, "--quick"], { timeout: 110_000 });
-    expect(stdout).toMatch(/×floor/);
-    expect(stdout).toMatch(/Tendril/);
-  });
+  test.each([["spawn"], ["pool"], ["imap"], ["tpool"]])(
+    "%s --quick prints its table",
+    async (suite) => {
+      const { stdout } = await run(process.execPath, [main, suite, "--quick"], {
+        timeout: 110_000,
+      });
+      expect(stdout).toMatch(/×floor/);
+      expect(stdout).toMatch(/Tendril/);
+    },
+  );
 
   test("crawl-redis --quick compares the in-memory crawl with 1, 2 and 4 Redis workers", async () => {
     const { stdout } = await run(process.execPath, [main, "crawl-redis", "--quick"], {

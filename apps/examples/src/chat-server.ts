@@ -8,13 +8,31 @@
  * their bounded outbox is full they are disconnected (Eventlet just wrote to every socket in
  * turn, and ignored broken pipes).
  *
- * Run: `node dist/chat-server.js`, then `nc 127.0.0.1 3001` in two terminals.
+ * With `--web-port`, the same room is also open to browsers: a page served by `serveHttp`
+ * whose script talks to the room over a websocket (`serveWebSocket` on the same server). A
+ * browser participant is a green thread too, reading messages with `recv()` as a TCP one reads
+ * lines with `readLine()` — the room does not know the difference.
+ *
+ * Run: `node dist/chat-server.js`, then `nc 127.0.0.1 3001` in two terminals; add
+ * `--web-port 3002` and open http://127.0.0.1:3002/ to join from a browser.
  *
  * @module
  */
 
 import { GreenPool, type GreenThread, Queue, spawn } from "@tendril/core";
-import { type GreenSocket, ListenerClosed, listen } from "@tendril/green-net";
+import {
+  type GreenSocket,
+  type HttpServer,
+  ListenerClosed,
+  listen,
+  serveHttp,
+} from "@tendril/green-net";
+import {
+  type GreenWebSocket,
+  serveWebSocket,
+  type WebSocketService,
+} from "@tendril/green-net/websocket";
+import { CHAT_PAGE } from "./chat-page.js";
 import { log, onShutdown, parseCli, runMain, tcpAddress } from "./cli.js";
 
 /** Options of `startChatServer`. */
@@ -26,21 +44,60 @@ export interface ChatServerOptions {
   outboxSize?: number;
   /** Log joins and leaves (default true). */
   logJoins?: boolean;
+  /** Also serve the browser page and its websocket on this port (0: a free one). Default: off. */
+  webPort?: number;
 }
 
 /** A running chat server. */
 export interface ChatServer {
   readonly host: string;
   readonly port: number;
+  /** The browser page's URL when `webPort` was given, else `undefined`. */
+  readonly webUrl: string | undefined;
   /** Names of the participants online now. */
   participants(): string[];
   readonly done: Promise<void>;
   close(): Promise<void>;
 }
 
+/** One participant's connection, TCP or websocket: lines in, lines out. */
+interface Connection {
+  /** The next line, with its "\n"; `""` once they hung up. */
+  readLine(): Promise<string>;
+  sendall(text: string): Promise<void>;
+  close(): Promise<void>;
+  readonly from: string;
+}
+
+// #region websocket
+/** A browser's websocket as a chat connection: each message is one line. */
+function webConnection(ws: GreenWebSocket, from: string): Connection {
+  return {
+    async readLine() {
+      const message = await ws.recv();
+      if (message === null) return ""; // they closed the page
+      const text = typeof message === "string" ? message : new TextDecoder().decode(message);
+      return `${text.replace(/[\r\n]+/g, " ")}\n`;
+    },
+    sendall: (text) => ws.send(text.replace(/\n$/, "")),
+    close: () => ws.close(),
+    from,
+  };
+}
+// #endregion websocket
+
+function tcpConnection(socket: GreenSocket): Connection {
+  return {
+    readLine: () => socket.readLine(),
+    sendall: (text) => socket.sendall(text),
+    close: () => socket.close(),
+    from: `${socket.remoteAddress}:${socket.remotePort}`,
+  };
+}
+
 interface Participant {
   name: string;
-  readonly socket: GreenSocket;
+  readonly socket: Connection;
   readonly outbox: Queue<string>;
   writer?: GreenThread<void>;
 }
@@ -85,7 +142,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
 
   // #region participant
   /** The handler of one connection: join, broadcast each line, leave. */
-  async function participant(socket: GreenSocket): Promise<void> {
+  async function participant(socket: Connection): Promise<void> {
     const p: Participant = { name: `guest-${++guests}`, socket, outbox: new Queue(outboxSize) };
     p.writer = spawn(writer, p);
     try {
@@ -95,7 +152,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
       );
       broadcast(`* ${p.name} joined\n`);
       room.add(p);
-      if (logJoins) log(`${p.name} joined from ${socket.remoteAddress}:${socket.remotePort}`);
+      if (logJoins) log(`${p.name} joined from ${socket.from}`);
       for (;;) {
         const line = await socket.readLine();
         if (line === "") break; // they hung up
@@ -136,7 +193,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
       await pool.spawnN(async () => {
         try {
           if (stopping) return; // accepted while shutting down
-          await participant(socket);
+          await participant(tcpConnection(socket));
         } finally {
           sockets.delete(socket);
           if (stopping) await socket.close();
@@ -146,16 +203,36 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     await pool.waitall();
   })();
 
+  // The browser side: the page on GET /, the room on the websocket at /chat.
+  let web: { http: HttpServer; service: WebSocketService } | undefined;
+  if (options.webPort !== undefined) {
+    const http = await serveHttp(
+      { host: options.host ?? "127.0.0.1", port: options.webPort },
+      () => new Response(CHAT_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }),
+    );
+    const service = serveWebSocket(
+      http,
+      (ws, request) => participant(webConnection(ws, `${request.socket.remoteAddress} (browser)`)),
+      { path: "/chat", maxPayload: 4096 },
+    );
+    web = { http, service };
+  }
+
   const { host, port } = tcpAddress(listener.address());
   let closing: Promise<void> | undefined;
   return {
     host,
     port,
+    webUrl: web === undefined ? undefined : `${web.http.url}/`,
     participants: () => [...room].map((p) => p.name),
     done,
     close() {
       closing ??= (async () => {
         stopping = true;
+        if (web !== undefined) {
+          await web.service.close();
+          await web.http.close();
+        }
         await listener.close();
         await Promise.all([...sockets].map((s) => s.close()));
         await done;
@@ -190,8 +267,17 @@ the room. "/nick NAME" renames you. Try it with two terminals running: nc 127.0.
       valueName: "TIME",
     },
     quiet: { type: "boolean", short: "q", description: "do not log joins and leaves" },
+    "web-port": {
+      type: "number",
+      description: "also serve the browser page (websockets) on this port (0: any free port)",
+      valueName: "N",
+    },
   },
-  examples: ["node dist/chat-server.js", "node dist/chat-server.js --port 0 --duration 1m"],
+  examples: [
+    "node dist/chat-server.js",
+    "node dist/chat-server.js --port 0 --duration 1m",
+    "node dist/chat-server.js --web-port 3002   # then open http://127.0.0.1:3002/",
+  ],
 } as const;
 
 /** Runs the chat server until Ctrl-C (or `--duration`). */
@@ -201,8 +287,10 @@ export async function main(argv: string[]): Promise<number> {
     host: values.host,
     port: values.port,
     logJoins: values.quiet !== true,
+    webPort: values["web-port"],
   });
   log(`chat server listening on ${chat.host}:${chat.port}`);
+  if (chat.webUrl !== undefined) log(`chat page on ${chat.webUrl}`);
   const off = onShutdown(() => void chat.close());
   const timer =
     values.duration !== undefined

@@ -19,13 +19,21 @@ import { parseArgs } from "node:util";
 
 /** One flag of a program. */
 export interface FlagSpec {
-  /** `duration` accepts `500ms`, `2s`, `1m` or a number of seconds, and yields milliseconds. */
-  readonly type: "string" | "number" | "boolean" | "duration";
+  /**
+   * `duration` accepts `500ms`, `2s`, `1m` or a number of seconds, and yields milliseconds;
+   * `port` accepts an integer from 0 to 65535; `url` an absolute `http://` or `https://` URL
+   * (yielded as the text given).
+   */
+  readonly type: "string" | "number" | "boolean" | "duration" | "port" | "url";
   readonly short?: string;
   readonly default?: string | number | boolean;
   readonly description: string;
   /** Placeholder in `--help`, such as `N` or `URL`. */
   readonly valueName?: string;
+  /** For `number`: the smallest value accepted. */
+  readonly min?: number;
+  /** For `number`: only whole numbers are accepted. */
+  readonly integer?: boolean;
 }
 
 /** A program's name, purpose, flags and examples: enough to parse argv and print `--help`. */
@@ -44,7 +52,7 @@ export interface ProgramSpec<F extends Record<string, FlagSpec>> {
 
 type FlagValue<S extends FlagSpec> = S["type"] extends "boolean"
   ? boolean
-  : S["type"] extends "number" | "duration"
+  : S["type"] extends "number" | "duration" | "port"
     ? number
     : string;
 
@@ -110,6 +118,10 @@ export function parseCli<F extends Record<string, FlagSpec>>(
     const raw = parsed.values[name] ?? flag.default;
     if (raw === undefined || flag.type === "boolean" || flag.type === "string") {
       values[name] = raw;
+    } else if (flag.type === "url") {
+      values[name] = checkHttpUrl(spec.name, String(raw), `--${name}`).href;
+    } else if (flag.type === "port") {
+      values[name] = checkPort(spec.name, raw, `--${name}`);
     } else if (flag.type === "duration") {
       const ms = typeof raw === "number" ? raw * 1000 : parseDuration(String(raw));
       if (ms === undefined)
@@ -120,8 +132,16 @@ export function parseCli<F extends Record<string, FlagSpec>>(
       values[name] = ms;
     } else {
       const n = Number(raw);
-      if (String(raw).trim() === "" || !Number.isFinite(n)) {
-        fail(spec, `--${name} must be a number, received ${JSON.stringify(raw)}`);
+      const kind = flag.integer === true ? "an integer" : "a number";
+      const bound = flag.min !== undefined ? ` >= ${flag.min}` : "";
+      if (
+        String(raw).trim() === "" ||
+        !Number.isFinite(n) ||
+        (flag.integer === true && !Number.isInteger(n)) ||
+        (flag.min !== undefined && n < flag.min)
+      ) {
+        const shown = Number.isFinite(n) ? String(raw).trim() : JSON.stringify(raw);
+        fail(spec, `--${name} must be ${kind}${bound}, received ${shown}`);
       }
       values[name] = n;
     }
@@ -147,6 +167,68 @@ export function usageError(program: string, message: string): never {
   throw new CliExit(2, message);
 }
 
+/**
+ * Checks a TCP port given on the command line: an integer from 0 to 65535. Reports anything
+ * else the way `parseCli` does ("--port must be 0–65535, received 99999") and exits with 2.
+ *
+ * @throws {CliExit} when `value` is not a port.
+ * @example
+ * ```ts
+ * const port = checkPort("echo-server", "6000", "--port"); // 6000
+ * ```
+ */
+export function checkPort(program: string, value: unknown, what = "port"): number {
+  const text = String(value).trim();
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 0 && n <= 65_535)) {
+    usageError(
+      program,
+      `${what} must be 0–65535, received ${typeof value === "string" && !/^-?\d+$/.test(text) ? JSON.stringify(value) : text}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Checks a URL given on the command line: absolute, `http://` or `https://`, with a valid
+ * port. A mistyped scheme (`htp://…`) or port (`:99999`) is the user's input error, reported
+ * in one line with exit status 2 — never something to fetch and fail on later.
+ *
+ * @throws {CliExit} when `text` is not such a URL.
+ * @example
+ * ```ts
+ * const url = checkHttpUrl("crawler", "http://127.0.0.1:8080/"); // a URL
+ * ```
+ */
+export function checkHttpUrl(program: string, text: string, what = "URL"): URL {
+  const scheme = /^([a-z][a-z\d+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    usageError(
+      program,
+      `${what} must be an absolute http:// or https:// URL, received ${JSON.stringify(text)}`,
+    );
+  }
+  if (scheme !== "http" && scheme !== "https") {
+    usageError(
+      program,
+      `${what} must use http:// or https://, received ${JSON.stringify(text)} (scheme "${scheme}:")`,
+    );
+  }
+  const port = /^[a-z]+:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:]*):([^/?#]*)/i.exec(text)?.[1];
+  if (port !== undefined && port !== "")
+    checkPort(program, port, `the port in ${JSON.stringify(text)}`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    usageError(program, `${what} is not a valid URL, received ${JSON.stringify(text)}`);
+  }
+  if (url.hostname === "") {
+    usageError(program, `${what} has no host, received ${JSON.stringify(text)}`);
+  }
+  return url;
+}
+
 /** Parses `500ms`, `2s`, `1.5m` or a bare number of seconds into milliseconds. */
 export function parseDuration(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
@@ -162,7 +244,7 @@ export function formatHelp(spec: ProgramSpec<Record<string, FlagSpec>>): string 
     const value =
       flag.type === "boolean"
         ? ""
-        : ` <${flag.valueName ?? (flag.type === "string" ? "TEXT" : "N")}>`;
+        : ` <${flag.valueName ?? { string: "TEXT", url: "URL", port: "PORT" }[flag.type as string] ?? "N"}>`;
     const short = flag.short !== undefined ? `-${flag.short}, ` : "    ";
     const dflt =
       flag.default !== undefined && flag.type !== "boolean"
@@ -219,11 +301,15 @@ export function runMain(moduleUrl: string, main: Main): void {
         return;
       }
       const code = (error as { code?: unknown })?.code;
+      const cause = (error as { cause?: { code?: unknown } })?.cause?.code;
       if (code === "EADDRINUSE" || code === "EACCES") {
         // A port that is taken is a user's problem, not a bug: no stack trace.
         process.stderr.write(
           `${(error as Error).message}: try another --port (0 picks a free one)\n`,
         );
+      } else if (UNREACHABLE.has(String(code)) || UNREACHABLE.has(String(cause))) {
+        // Nothing listens there, or no such host: the user's address, not a bug.
+        process.stderr.write(`${(error as Error).message}: is the server running there?\n`);
       } else {
         process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
       }
@@ -232,9 +318,22 @@ export function runMain(moduleUrl: string, main: Main): void {
   );
 }
 
+/** Error codes that mean "nothing to talk to at that address". */
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ERR_TENDRIL_DNS_NOT_FOUND",
+]);
+
 /**
  * Calls `stop` on the first SIGINT or SIGTERM (Ctrl-C), so the program can finish cleanly;
  * a second one exits at once with status 130. Returns a function that removes the handlers.
+ *
+ * The examples' convention: Ctrl-C is the way to end a program (servers have no other), so a
+ * program that finishes cleanly after it exits 0, whatever it was doing; only the forced stop
+ * of a second Ctrl-C exits 130, as a shell reports a process killed by SIGINT.
  *
  * @example
  * ```ts

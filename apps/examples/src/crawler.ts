@@ -24,6 +24,7 @@ import {
 import {
   bar,
   bold,
+  checkHttpUrl,
   dim,
   formatBytes,
   formatCount,
@@ -442,6 +443,7 @@ realistic sizes, delays and ~3% failures) and crawls that: nothing leaves this m
 /** Runs the crawler. */
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(spec, argv);
+  for (const url of positionals) checkHttpUrl(spec.name, url); // htp://…, :99999: exit 2
   const internet =
     positionals.length === 0
       ? await startInternet({ pages: values.pages, latency: values.latency, seed: values.seed })
@@ -494,7 +496,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.depth !== undefined ? { maxDepth: values.depth } : {}),
     });
     console.log(formatCrawlReport(report));
-    return report.pages.length > 0 ? 0 : 1;
+    return report.stopped || report.pages.length > 0 ? 0 : 1; // Ctrl-C is a clean stop: 0
   } finally {
     off();
     await internet?.close();

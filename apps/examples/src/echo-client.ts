@@ -191,11 +191,18 @@ server in this process (on a free port), so it runs anywhere with one command.`,
       valueName: "HOST",
     },
     port: {
-      type: "number",
+      type: "port",
       short: "p",
       description: "echo server's port (default: start one here)",
     },
-    connections: { type: "number", short: "c", default: 50, description: "concurrent connections" },
+    connections: {
+      type: "number",
+      integer: true,
+      min: 1,
+      short: "c",
+      default: 50,
+      description: "concurrent connections",
+    },
     duration: {
       type: "duration",
       short: "d",
@@ -203,9 +210,17 @@ server in this process (on a free port), so it runs anywhere with one command.`,
       description: "how long to run",
       valueName: "TIME",
     },
-    count: { type: "number", short: "n", description: "stop each connection after N round trips" },
+    count: {
+      type: "number",
+      integer: true,
+      min: 1,
+      short: "n",
+      description: "stop each connection after N round trips",
+    },
     size: {
       type: "number",
+      integer: true,
+      min: 2,
       short: "s",
       default: 32,
       description: "bytes per line, newline included",
@@ -241,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.count !== undefined ? { count: values.count } : {}),
     });
     console.log(formatEchoResult(result));
-    return result.roundTrips > 0 ? 0 : 1;
+    return abort.signal.aborted || result.roundTrips > 0 ? 0 : 1; // Ctrl-C is a clean stop: 0
   } finally {
     off();
     await server?.close();

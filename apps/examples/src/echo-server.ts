@@ -162,7 +162,7 @@ Try it with: nc 127.0.0.1 6000   or   node dist/echo-client.js --port 6000`,
       valueName: "HOST",
     },
     port: {
-      type: "number",
+      type: "port",
       short: "p",
       default: 6000,
       description: "port to listen on (0: any free port)",

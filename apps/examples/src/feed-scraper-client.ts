@@ -10,10 +10,11 @@
  * @module
  */
 
-import { GreenPool } from "@tendril/core";
+import { GreenPool, isTimeout, withTimeout } from "@tendril/core";
 import { urlopen } from "@tendril/green-net";
 import {
   bold,
+  checkHttpUrl,
   dim,
   formatMs,
   green,
@@ -24,7 +25,7 @@ import {
   usageError,
   yellow,
 } from "./cli.js";
-import { startFeedScraper } from "./feed-scraper.js";
+import { DEFAULT_PORT, SERVED_BY, startFeedScraper } from "./feed-scraper.js";
 import { startInternet } from "./internet/internet.js";
 
 /** One feed in the scraper's JSON answer. */
@@ -67,6 +68,35 @@ export async function scrapeTitles(
 }
 // #endregion client
 
+/** Where `feed-scraper` listens when started with no flags: tried first when `--url` is not given. */
+export const DEFAULT_SCRAPER_URL = `http://127.0.0.1:${DEFAULT_PORT}/`;
+
+/**
+ * What answers at `url`: a feed scraper (its page carries the `x-tendril-example` header),
+ * something `other` (another server, or one that does not answer within `timeoutMs`), or
+ * `none` (nothing listens).
+ *
+ * @example
+ * ```ts
+ * if ((await probeScraper("http://127.0.0.1:9010/")) === "scraper") console.log("reusing it");
+ * ```
+ */
+export async function probeScraper(
+  url: string,
+  timeoutMs = 1000,
+): Promise<"scraper" | "other" | "none"> {
+  try {
+    const response = await withTimeout(timeoutMs, () => urlopen(url, { method: "HEAD" }));
+    await response.cancel();
+    return response.headers.get(SERVED_BY.name) === SERVED_BY.value ? "scraper" : "other";
+  } catch (error) {
+    if (isTimeout(error)) return "other"; // something accepted the connection, then said nothing
+    const code =
+      (error as { cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown }).code;
+    return code === "ECONNREFUSED" ? "none" : "other";
+  }
+}
+
 /** The results as a table: title (or why not), time. */
 export function formatFeedResults(results: readonly FeedResult[]): string {
   const rows = results.map((r) => [
@@ -77,10 +107,19 @@ export function formatFeedResults(results: readonly FeedResult[]): string {
   return table(["", "title", "time"], rows, { right: [2] });
 }
 
-/** Why a feed failed, naming the feed by its file name rather than its whole URL. */
+/**
+ * Why a feed failed, naming the feed by its file name and the upstream by its host rather than
+ * repeating the whole URL: `a.rss: HTTP 500 Internal Server Error from 127.0.0.1:8080`.
+ */
 function failure(r: Extract<FeedResult, { ok: false }>): string {
   const name = r.url.split("/").filter(Boolean).at(-1) ?? r.url;
-  return `${name}: ${r.error.message.replace(r.url, "").replace(/^\s*:?\s*/, "")}`;
+  let host = r.url;
+  try {
+    host = new URL(r.url).host;
+  } catch {
+    // not a URL: name it as it was given
+  }
+  return `${name}: ${r.error.message.split(r.url).join(host).trim()}`;
 }
 
 function clip(text: string, max: number): string {
@@ -91,24 +130,27 @@ const spec = {
   name: "feed-scraper-client",
   summary: "POST feed URLs to the feed scraper and print their titles",
   usage: "[options] [FEED_URL...]",
-  description: `Like Eventlet's feedscraper-testclient.py. With no --url, starts the embedded
-internet and a feed scraper here first; with no feed URLs, uses the embedded internet's
-feeds (or, with --url, those listed at --feeds-from).`,
+  description: `Like Eventlet's feedscraper-testclient.py. With no --url, uses the feed scraper
+already running on its default port (${DEFAULT_SCRAPER_URL}) if there is one, and
+otherwise starts one here; with no feed URLs, starts the embedded internet and uses its
+feeds (or those listed at --feeds-from).`,
   positionals: true,
   flags: {
     url: {
-      type: "string",
+      type: "url",
       short: "u",
       description: "the feed scraper's URL (default: start one here)",
       valueName: "URL",
     },
     "feeds-from": {
-      type: "string",
+      type: "url",
       description: "a URL listing feed URLs, one per line",
       valueName: "URL",
     },
     requests: {
       type: "number",
+      integer: true,
+      min: 1,
       short: "r",
       default: 1,
       description: "requests sent at once (all share the server's pool)",
@@ -124,14 +166,30 @@ feeds (or, with --url, those listed at --feeds-from).`,
 /** Runs the client. */
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(spec, argv);
-  const local = values.url === undefined;
+  for (const feed of positionals) checkHttpUrl(spec.name, feed, "a feed URL");
+  // With no --url: the scraper a user started with `node dist/feed-scraper.js`, if it runs.
+  let given = values.url;
+  if (given === undefined) {
+    const found = await probeScraper(DEFAULT_SCRAPER_URL);
+    if (found === "scraper") {
+      given = DEFAULT_SCRAPER_URL;
+      console.log(dim(`using the feed scraper already running at ${given} (--url picks another)`));
+    } else if (found === "other") {
+      console.log(
+        dim(
+          `port ${DEFAULT_PORT} is taken by something other than the feed scraper: starting one here`,
+        ),
+      );
+    }
+  }
+  const local = given === undefined;
   const internet =
     local || (positionals.length === 0 && values["feeds-from"] === undefined)
       ? await startInternet()
       : undefined;
   const scraper = local ? await startFeedScraper({ port: 0, logRequests: false }) : undefined;
   try {
-    const scraperUrl = values.url ?? (scraper?.url as string);
+    const scraperUrl = given ?? (scraper?.url as string);
     let feeds: string[] = positionals;
     if (feeds.length === 0 && values["feeds-from"] !== undefined) {
       const list = await urlopen(values["feeds-from"]);
@@ -142,9 +200,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (feeds.length === 0) feeds = [...(internet?.feedUrls ?? [])];
     if (feeds.length === 0) usageError(spec.name, "no feed URLs to send");
-    if (!(Number.isInteger(values.requests) && values.requests >= 1)) {
-      usageError(spec.name, `--requests must be an integer >= 1, received ${values.requests}`);
-    }
 
     console.log(
       `${dim("posting")} ${feeds.length} feeds ${dim("to")} ${scraperUrl}${values.requests > 1 ? dim(` × ${values.requests} requests at once`) : ""}`,

@@ -110,6 +110,10 @@ function el(tag, className, text) {
   return node;
 }
 
+function hostOf(url) {
+  try { return new URL(url).host; } catch { return url; }
+}
+
 const TIMEOUTS = ["ERR_TENDRIL_DEADLINE", "ERR_TENDRIL_UPSTREAM_TIMEOUT"];
 const timedOut = (result) => !result.ok && TIMEOUTS.includes(result.error && result.error.code);
 
@@ -127,7 +131,8 @@ function render(result) {
   if (result.ok) {
     li.append(el("div", "source", result.url));
   } else {
-    const message = ((result.error && result.error.message) || "failed").replace(result.url, "").trim();
+    // The URL is long and its file is the title already: name the upstream by its host.
+    const message = ((result.error && result.error.message) || "failed").split(result.url).join(hostOf(result.url)).trim();
     li.append(el("div", "source error", (state === "timeout" ? "Timed out: " : "Failed: ") + message));
   }
   return li;

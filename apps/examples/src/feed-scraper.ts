@@ -22,6 +22,15 @@ import { dim, formatMs, log, onShutdown, parseCli, runMain } from "./cli.js";
 import { renderPage } from "./feed-scraper-page.js";
 import { startInternet } from "./internet/internet.js";
 
+/** The port `feed-scraper` listens on by default (Eventlet's example used 9010 too). */
+export const DEFAULT_PORT = 9010;
+
+/**
+ * A response header the feed scraper's page carries, so that `feed-scraper-client` can tell it
+ * apart from anything else listening on its port.
+ */
+export const SERVED_BY = { name: "x-tendril-example", value: "feed-scraper" } as const;
+
 /** Options of `startFeedScraper`. Times in milliseconds. */
 export interface FeedScraperServerOptions {
   host?: string;
@@ -84,7 +93,9 @@ export async function startFeedScraper(
     const { pathname } = new URL(request.url);
     if (pathname !== "/") return new Response("not found\n", { status: 404 });
     if (request.method === "GET" || request.method === "HEAD") {
-      return new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } });
+      return new Response(page, {
+        headers: { "content-type": "text/html; charset=utf-8", [SERVED_BY.name]: SERVED_BY.value },
+      });
     }
     const started = performance.now();
     const response = await scrape(request); // fans out on the pool, gathers in order
@@ -94,7 +105,7 @@ export async function startFeedScraper(
     return response;
   }
 
-  const server = await serveHttp([options.host ?? "127.0.0.1", options.port ?? 9010], app);
+  const server = await serveHttp([options.host ?? "127.0.0.1", options.port ?? DEFAULT_PORT], app);
   // #endregion app
 
   return {
@@ -124,13 +135,15 @@ offered on the page as samples.`,
       valueName: "HOST",
     },
     port: {
-      type: "number",
+      type: "port",
       short: "p",
-      default: 9010,
+      default: DEFAULT_PORT,
       description: "port to listen on (0: any free port)",
     },
     pool: {
       type: "number",
+      integer: true,
+      min: 1,
       default: 1000,
       description: "outbound fetches at once, across all requests",
     },

@@ -32,7 +32,7 @@ describe("crawler", () => {
       "500ms",
     ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/embedded internet: .+, 151 pages at http:\/\/127\.0\.0\.1:\d+/);
+    expect(stdout).toMatch(/embedded internet: .+, 150 pages at http:\/\/127\.0\.0\.1:\d+/);
     // Not a terminal: the progress line degrades to plain lines, and the summary follows.
     expect(stdout).toMatch(/pages\/s\s+in flight\s+\d+\s+queue/);
     expect(stdout).toMatch(/Crawled \d+ pages in [\d.]+ (s|ms) — [\d.]+ pages\/s/);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { killAll, run } from "./run.js";
+import { killAll, run, start } from "./run.js";
 
 afterEach(killAll);
 
@@ -24,6 +24,15 @@ describe("demo", () => {
     expect(stdout).toMatch(/Bread & Butter Engineering/);
     expect(stdout).toMatch(/bob\s+sees alice: hi bob!/);
     expect(stdout).toMatch(/echoed hello through the forwarder/);
+  });
+
+  it("stops cleanly on Ctrl-C and exits 0, like every example", async () => {
+    const demo = start("demo", []);
+    await demo.waitFor(/2 · Client pattern: a crawler/, 30_000);
+    demo.child.kill("SIGINT");
+    expect(await demo.exited(30_000)).toBe(0);
+    expect(demo.stdout()).toMatch(/── Stopped/);
+    expect(demo.stdout()).toMatch(/every server closed/);
   });
 
   it("prints its help with --help", async () => {

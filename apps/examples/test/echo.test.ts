@@ -8,13 +8,13 @@ describe("echo-server", () => {
     const { code, stdout } = await run("echo-server", ["--help"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Usage: node dist\/echo-server\.js/);
-    expect(stdout).toMatch(/--port <N>/);
+    expect(stdout).toMatch(/--port <PORT>/);
   });
 
   it("rejects a bad flag with status 2 and a hint", async () => {
     const { code, stderr } = await run("echo-server", ["--port", "many"]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/--port must be a number, received "many"/);
+    expect(stderr).toMatch(/--port must be 0–65535, received "many"/);
     expect(stderr).toMatch(/--help/);
   });
 

@@ -102,7 +102,10 @@ describe.skipIf(!available && !required)("the feed scraper's page in headless Ch
       await page.waitForSelector("#results > li.failed");
       expect(await page.locator("#results > li").count()).toBe(2);
       expect(await page.textContent("#results > li.ok .title")).not.toBe("");
-      expect(await page.textContent("#results > li.failed .source")).toMatch(/404/);
+      // The upstream is named (by its host), not cut off after "from".
+      expect(await page.textContent("#results > li.failed .source")).toBe(
+        `Failed: HTTP 404 Not Found from ${new URL(missing).host}`,
+      );
       expect(await page.textContent("#summary")).toMatch(/^1 of 2 feeds · 1 failed/);
     } finally {
       await page.close();

@@ -16,6 +16,23 @@ describe("the embedded internet", () => {
     expect(c.pages()[42]?.title === page?.title && c.name === a.name).toBe(false);
   });
 
+  it("has exactly as many pages as asked for, the home page included", () => {
+    for (const pages of [1, 2, 150, 5000]) {
+      const site = new Site({ seed: 3, pages });
+      expect(site.size, `pages: ${pages}`).toBe(pages);
+      expect(site.pages()).toHaveLength(pages);
+      // Every link inside the site leads to one of its pages (or a redirect to one).
+      const paths = new Set(site.pages().map((p) => p.path));
+      for (const page of site.pages()) {
+        for (const link of page.links) {
+          if (link.startsWith("/wiki/") && !link.includes("deleted"))
+            expect(paths.has(link)).toBe(true);
+        }
+      }
+    }
+    expect(new Site({ seed: 3 }).size).toBe(1000);
+  });
+
   it("has realistic page sizes and about 3% failures", () => {
     const site = new Site({ seed: 1, pages: 2000 });
     const articles = site.pages().slice(1);

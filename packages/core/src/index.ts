@@ -5,8 +5,16 @@
  * @module
  */
 
+/// <reference path="./global-disposable.ts" preserve="true" />
+
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "./node-version.js";
+
 /** Errors: one base class with a stable `code`, and the normal-exit error of killed threads. */
 export { GreenThreadExit, TendrilError } from "./errors.js";
+
+/** The Node.js version gate that every Tendril package runs at import. */
+export { checkNodeVersion, MINIMUM_NODE_VERSION } from "./node-version.js";
 
 /** The hub: the one seam through which Tendril reaches the event loop and the clock. */
 export { getHub, setHub, type Hub, type Runnable, type TimerHandle } from "./hub/hub.js";
@@ -48,6 +56,11 @@ export {
 export { GreenMap, type IterablesOf, type MapFn } from "./pool/green-map.js";
 export { GreenPile } from "./pool/green-pile.js";
 export { GreenPool } from "./pool/green-pool.js";
+export {
+  PooledResource,
+  ResourcePool,
+  type ResourcePoolOptions,
+} from "./pool/resource-pool.js";
 
 /** Queues: FIFO, LIFO and priority queues between green threads, bounded or rendezvous. */
 export { QueueEmpty, QueueFull } from "./queue/errors.js";
@@ -61,3 +74,10 @@ export { BoundedSemaphore } from "./sync/bounded-semaphore.js";
 export { CappedSemaphore } from "./sync/capped-semaphore.js";
 export { Event, type EventWaitOptions } from "./sync/event.js";
 export { type AcquireOptions, Semaphore, SemaphoreHold } from "./sync/semaphore.js";
+
+/** Thread-local state: a value per green thread (Eventlet's corolocal.local). */
+export {
+  ThreadLocal,
+  type ThreadLocalOptions,
+  type ThreadLocalOverride,
+} from "./local/thread-local.js";

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "./node-version.js";
+
 /** DNS: the green resolver (non-blocking, cached, `/etc/hosts`-aware) and its `dns.lookup` drop-in. */
 export { DnsError, type DnsErrorCode } from "./dns/dns-error.js";
 export { type HostsEntry, HostsFile, parseHosts } from "./dns/hosts-file.js";
@@ -61,6 +64,8 @@ export {
   serveHttp,
 } from "./http-server/serve-http.js";
 export { ServerRequest } from "./http-server/server-request.js";
+/** Third-party I/O: sockets and requests any library opens in a green thread obey kill and Timeout. */
+export { unwatchIo, watchIo, watchingIo } from "./interrupt/watch-io.js";
 /** Sockets: listen, accept, connect, and the blocking-style GreenSocket; serve; TLS. */
 export type { SocketAddress } from "./socket/address.js";
 export { type ConnectOptions, connect } from "./socket/connect.js";

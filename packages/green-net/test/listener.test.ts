@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { type AddressInfo, connect as netConnect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
 import { sleep, spawn } from "@tendril/core";
 import { connect, ListenerClosed, listen, Unsupported } from "@tendril/green-net";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -207,5 +211,53 @@ describe("listen and accept", () => {
       /backlog must be an integer >= 0, received 1.5/,
     );
     await expect(listen(null as never)).rejects.toThrow(/received null/);
+  });
+});
+
+describe("the port, and how listeners and sockets print", () => {
+  test("port is the free port the OS picked for listen([host, 0]), as a number", async () => {
+    const listener = await listen(["127.0.0.1", 0]);
+    try {
+      const port: number = listener.port;
+      expect(port).toBe((listener.address() as AddressInfo).port);
+      expect(port).toBeGreaterThan(0);
+    } finally {
+      await listener.close();
+    }
+    expect(() => listener.port).toThrow(ListenerClosed);
+  });
+
+  test("a Unix socket listener has no port: reading it says where it listens", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tendril-port-"));
+    const path = join(dir, "s.sock");
+    const listener = await listen(path);
+    try {
+      expect(() => listener.port).toThrow(Unsupported);
+      expect(() => listener.port).toThrow(path);
+    } finally {
+      await listener.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("util.inspect shows a listener's address and a socket's two ends, not Node internals", async () => {
+    const listener = await listen(["127.0.0.1", 0]);
+    try {
+      expect(inspect(listener)).toBe(`GreenListener { 127.0.0.1:${listener.port}, pending: 0 }`);
+      const client = await connect(["127.0.0.1", listener.port]);
+      const [server] = await listener.accept();
+      expect(inspect(client)).toBe(
+        `GreenSocket { 127.0.0.1:${client.localPort} -> 127.0.0.1:${listener.port}, buffered: 0 }`,
+      );
+      await client.sendall("hi");
+      expect(await server.recvExactly(2)).toEqual(Buffer.from("hi"));
+      await client.close();
+      expect(inspect(client)).toMatch(/^GreenSocket \{ .*, closed \}$/);
+      expect(inspect({ server })).toContain("GreenSocket { 127.0.0.1:");
+      await server.close();
+    } finally {
+      await listener.close();
+    }
+    expect(inspect(listener)).toBe("GreenListener { closed }");
   });
 });

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
+import "./node-version.js";
+
 /** Client pattern: the recursive crawler (queue, pool, seen-set, politeness, page budget). */
 export {
   Crawl,

@@ -7,6 +7,7 @@ import {
   OutboundRefusedError,
   RedirectError,
 } from "@tendril/patterns";
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { redirect, reply, startServer } from "./local-http.js";
 
@@ -51,6 +52,42 @@ describe("classifyAddress", () => {
     },
   );
 
+  test("every IPv6 spelling of an IPv4 address is judged like the IPv4 address", () => {
+    const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+    fc.assert(
+      fc.property(fc.ipV4(), (v4) => {
+        const [a, b, c, d] = v4.split(".").map(Number) as [number, number, number, number];
+        const expected = classifyAddress(v4);
+        // `::` and `::1` (the compatible spellings of 0.0.0.0 and 0.0.0.1) are IPv6's own
+        // unspecified and loopback addresses: the same category either way.
+        for (const spelling of [
+          `::ffff:${v4}`,
+          `::ffff:${hex(a, b)}:${hex(c, d)}`,
+          `0:0:0:0:0:ffff:${hex(a, b)}:${hex(c, d)}`,
+          `::${v4}`,
+          `::${hex(a, b)}:${hex(c, d)}`,
+          `0:0:0:0:0:0:${hex(a, b)}:${hex(c, d)}`,
+          `[::${hex(a, b)}:${hex(c, d)}]`,
+          `::ffff:0:${v4}`,
+          `64:ff9b::${hex(a, b)}:${hex(c, d)}`,
+        ]) {
+          expect(classifyAddress(spelling), spelling).toBe(expected);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test.each([
+    ["::7f00:1", "loopback"],
+    ["::127.0.0.1", "loopback"],
+    ["::a00:1", "private"],
+    ["::a9fe:a9fe", "link-local"],
+    ["::808:808", "public"],
+  ])("IPv4-compatible %s is %s, as its IPv4 address", (address, category) => {
+    expect(classifyAddress(address)).toBe(category);
+  });
+
   test("throws a TypeError naming a non-address", () => {
     expect(() => classifyAddress("localhost")).toThrow(/received "localhost"/);
   });
@@ -84,6 +121,7 @@ describe("checkOutbound", () => {
       "http://2130706433/", // 127.0.0.1 as one number
       "http://0x7f.1/",
       "http://[::ffff:127.0.0.1]/",
+      "http://[::7f00:1]/",
       "http://0.0.0.0/",
     ]) {
       const error = await checkOutbound(url).catch((e: unknown) => e);

@@ -137,6 +137,40 @@ describe("serveConnections", () => {
     for (const c of clients) expect(await c.wait()).toMatch(/^done c\d after shutdown$/);
   });
 
+  test("a connection spawned but not yet started when shutdown begins is closed, never handled", async () => {
+    let handled = 0;
+    let handledAfterShutdown = 0;
+    let server: ConnectionServer | null = null;
+    server = await serveConnections(
+      ["127.0.0.1", 0],
+      (_socket, { signal }) => {
+        handled++;
+        if (signal.aborted) handledAfterShutdown++;
+        // The first handler to run stops the server while the rest of the burst is queued.
+        void server?.shutdown();
+      },
+      { signals: false, drainTimeout: 5_000 },
+    );
+    const port = portOf(server);
+    // A burst in one tick: the listener accepts all of it before any handler thread runs.
+    const clients = Array.from({ length: 20 }, () => createConnection({ host: "127.0.0.1", port }));
+    const ends = clients.map(
+      (client) =>
+        new Promise<string>((resolve) => {
+          client.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+          client.on("close", () => resolve("closed"));
+          client.resume();
+        }),
+    );
+    await server.closed;
+    expect(handled).toBeGreaterThanOrEqual(1);
+    expect(handledAfterShutdown).toBe(0);
+    expect(server.connections()).toBe(0);
+    // Every client was accepted and closed by the server, or refused once it stopped listening.
+    for (const end of await Promise.all(ends))
+      expect(["closed", "ECONNRESET", "ECONNREFUSED"]).toContain(end);
+  });
+
   test("kills connections still open after drainTimeout", async () => {
     const server = await serveConnections(["127.0.0.1", 0], () => sleep(60_000), {
       signals: false,

@@ -20,7 +20,7 @@ import { escapeHtml, Site } from "./site.js";
 export interface InternetOptions {
   /** Seed of every generated thing (default 1): the same seed, the same world. */
   seed?: number;
-  /** Number of site articles (default 1000). */
+  /** Number of site pages, the home page included (default 1000). */
   pages?: number;
   /** Number of feeds (default 17). */
   feeds?: number;

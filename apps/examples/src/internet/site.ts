@@ -37,7 +37,7 @@ export interface PagePlan {
 export interface SiteOptions {
   /** Seed of everything random (default 1). */
   seed?: number;
-  /** Number of articles, besides the home page (default 1000). */
+  /** Number of pages, the home page included (default 1000): `pages: 5000` is 5,000 pages. */
   pages?: number;
   /** Whether some pages fail (default true). */
   failures?: boolean;
@@ -72,29 +72,30 @@ export class Site {
     const r = new Random(seed, "site");
     this.name = siteName(r);
 
+    const articles = count - 1; // the home page is one of the `count` pages
     const titles: string[] = [];
     const paths: string[] = [];
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < articles; i++) {
       const title = headline(new Random(seed, `title:${i}`));
       titles.push(title);
       paths.push(`/wiki/${slugify(title)}-${i}`);
     }
 
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < articles; i++) {
       const pr = new Random(seed, `plan:${i}`);
       const links: string[] = [];
       // The next article keeps every page reachable from the home page; the others are
       // mostly nearby (sites have neighbourhoods), sometimes anywhere.
-      if (i + 1 < count) links.push(paths[i + 1] as string);
+      if (i + 1 < articles) links.push(paths[i + 1] as string);
       const extra = pr.int(4, 12);
       for (let k = 0; k < extra; k++) {
         const j = pr.chance(0.7)
-          ? Math.min(count - 1, Math.max(0, i + pr.int(-25, 25)))
-          : pr.int(0, count - 1);
+          ? Math.min(articles - 1, Math.max(0, i + pr.int(-25, 25)))
+          : pr.int(0, articles - 1);
         if (j !== i) links.push(paths[j] as string);
       }
       if (pr.chance(0.08)) {
-        const target = paths[pr.int(0, count - 1)] as string;
+        const target = paths[pr.int(0, articles - 1)] as string;
         const from = `/go/${i}`;
         this.#redirects.set(from, target);
         links.push(from);
@@ -124,7 +125,7 @@ export class Site {
     const home: PagePlan = {
       path: "/",
       title: this.name,
-      links: paths.slice(0, Math.min(count, 24)),
+      links: paths.slice(0, 24),
       size: 12_000,
       latencyMs: 8,
       fault: "none",

@@ -14,7 +14,17 @@ import { checkMs, TendrilError } from "../errors.js";
 import { report } from "../hub/report.js";
 import { setBlockingProbe } from "../thread/green-thread.js";
 
-/** What the detector says of one blocked stretch. */
+/**
+ * What the detector says of one blocked stretch.
+ *
+ * @example
+ * ```ts
+ * detectBlocking({
+ *   onBlocked: (report: BlockingReport) =>
+ *     console.warn(`${report.thread} (#${report.threadId}) held the loop ${report.blockedMs} ms`),
+ * });
+ * ```
+ */
 export interface BlockingReport {
   /** How long the thread ran without reaching a green operation, in ms. */
   readonly blockedMs: number;
@@ -24,7 +34,15 @@ export interface BlockingReport {
   readonly threadId: number;
 }
 
-/** Options of `detectBlocking`. */
+/**
+ * Options of `detectBlocking`.
+ *
+ * @example
+ * ```ts
+ * const options: DetectBlockingOptions = { thresholdMs: 50, onBlocked: (r) => console.warn(r) };
+ * const stop = detectBlocking(options);
+ * ```
+ */
 export interface DetectBlockingOptions {
   /** Report stretches longer than this. Default 100 ms. */
   thresholdMs?: number;

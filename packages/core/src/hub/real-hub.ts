@@ -8,7 +8,7 @@
 
 import { performance } from "node:perf_hooks";
 import type { Hub, Runnable, TimerHandle } from "./hub.js";
-import { report } from "./report.js";
+import { deliverReport, report } from "./report.js";
 
 class NodeTimer implements TimerHandle {
   readonly #timer: NodeJS.Timeout;
@@ -22,6 +22,13 @@ class NodeTimer implements TimerHandle {
 
 /**
  * The default hub: Node's event loop, `performance.now()` for time.
+ *
+ * @example
+ * ```ts
+ * const previous = setHub(new RealHub()); // Node's loop and clock, as at startup
+ * // … later, put back whatever was installed before
+ * setHub(previous);
+ * ```
  */
 export class RealHub implements Hub {
   #queue: Runnable[] = [];
@@ -54,7 +61,7 @@ export class RealHub implements Hub {
   }
 
   reportError(error: unknown, source?: string): void {
-    report(error, source);
+    deliverReport(error, source);
   }
 }
 

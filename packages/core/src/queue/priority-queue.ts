@@ -12,7 +12,16 @@
 import { checkFunction } from "../errors.js";
 import { Queue } from "./queue.js";
 
-/** Orders two items: negative when `a` comes first. */
+/**
+ * Orders two items: negative when `a` comes first.
+ *
+ * @example
+ * ```ts
+ * type Job = { name: string; deadline: number };
+ * const byDeadline: Comparator<Job> = (a, b) => a.deadline - b.deadline;
+ * const jobs = new PriorityQueue<Job>(null, byDeadline); // the earliest deadline comes out first
+ * ```
+ */
 export type Comparator<T> = (a: T, b: T) => number;
 
 interface Slot<T> {

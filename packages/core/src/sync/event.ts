@@ -15,7 +15,14 @@ const FRESH = 0;
 const RESULT = 1;
 const EXCEPTION = 2;
 
-/** Options of `Event.wait`. */
+/**
+ * Options of `Event.wait`.
+ *
+ * @example
+ * ```ts
+ * const value = await event.wait({ timeout: 1000 }); // undefined when not sent within 1 s
+ * ```
+ */
 export interface EventWaitOptions {
   /** Give up after this many ms and resolve `undefined`. `null`/`undefined`: wait forever. */
   timeout?: number | null;

@@ -16,7 +16,15 @@ import { getHub, type TimerHandle } from "../hub/hub.js";
 import { suspend, type Waiter } from "../thread/green-thread.js";
 import { type WaitEntry, WaitList } from "./wait-list.js";
 
-/** Options of `Semaphore.acquire`. */
+/**
+ * Options of `Semaphore.acquire`.
+ *
+ * @example
+ * ```ts
+ * const got = await sem.acquire({ timeout: 500 }); // false when no permit came within 500 ms
+ * const now = await sem.acquire({ blocking: false }); // false at once when none is free
+ * ```
+ */
 export interface AcquireOptions {
   /** Wait for a permit (default `true`); `false` returns `false` at once instead. */
   blocking?: boolean;

@@ -12,7 +12,7 @@
 
 import type { Hub, Runnable, TimerHandle } from "../hub/hub.js";
 import { runTask } from "../hub/real-hub.js";
-import { report } from "../hub/report.js";
+import { deliverReport } from "../hub/report.js";
 
 interface VirtualTimer extends TimerHandle {
   at: number;
@@ -20,7 +20,14 @@ interface VirtualTimer extends TimerHandle {
   fn: (() => void) | null;
 }
 
-/** Options of a `VirtualHub`. */
+/**
+ * Options of a `VirtualHub`.
+ *
+ * @example
+ * ```ts
+ * const hub = new VirtualHub({ autojump: false, start: 0 }); // time moves only on advance()
+ * ```
+ */
 export interface VirtualHubOptions {
   /** Jump to the next timer whenever nothing else is ready. Default `true`. */
   autojump?: boolean;
@@ -110,7 +117,7 @@ export class VirtualHub implements Hub {
 
   reportError(error: unknown, source?: string): void {
     this.#errors.push({ error, source });
-    report(error, source);
+    deliverReport(error, source);
   }
 
   /**

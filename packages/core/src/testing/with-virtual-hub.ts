@@ -10,7 +10,20 @@ import { setHub } from "../hub/hub.js";
 import { countThreads, formatThreads } from "../thread/green-thread.js";
 import { VirtualHub, type VirtualHubOptions } from "./virtual-hub.js";
 
-/** Options of `withVirtualHub`. */
+/**
+ * Options of `withVirtualHub`.
+ *
+ * @example
+ * ```ts
+ * test("a timer left armed on purpose", () =>
+ *   withVirtualHub(
+ *     async (hub) => {
+ *       hub.schedule(1000, () => {});
+ *     },
+ *     { autojump: false, checkTimers: false },
+ *   ));
+ * ```
+ */
 export interface WithVirtualHubOptions extends VirtualHubOptions {
   /** Fail when threads are still live after the body. Default `true`. */
   checkThreads?: boolean;

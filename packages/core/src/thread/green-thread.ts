@@ -61,10 +61,28 @@ export function setBlockingProbe(next: BlockingProbe | null): BlockingProbe | nu
 }
 let traceSpawns = process.env.TENDRIL_TRACE_SPAWN === "1";
 
-/** Called with the interruption's reason when a pending green operation is interrupted. */
+/**
+ * Called with the interruption's reason when a pending green operation is interrupted.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const cancel: Canceler = (reason) => controller.abort(reason);
+ * const response = await green(fetch(url, { signal: controller.signal }), cancel);
+ * ```
+ */
 export type Canceler = (reason: unknown) => void;
 
-/** A function run by a link when its thread ends. */
+/**
+ * A function run by a link when its thread ends.
+ *
+ * @example
+ * ```ts
+ * const thread = spawn(work);
+ * const onExit: LinkFunction<void, [string]> = (t, label) => console.log(label, "ended", t.dead);
+ * thread.link(onExit, "worker");
+ * ```
+ */
 export type LinkFunction<R, A extends unknown[]> = (thread: GreenThread<R>, ...args: A) => unknown;
 
 type Settle = (thread: GreenThread<unknown>) => void;
@@ -81,6 +99,16 @@ export interface ThreadOwner {
  * The handle a green operation's executor receives: settle it once with `resolve` or
  * `reject`. Once the operation was interrupted, both are no-ops that return `false`, so a
  * producer that hands an item to a dead waiter learns it must keep the item.
+ *
+ * @example
+ * ```ts
+ * // A green wait for one event of a Node emitter: settle the waiter once, clean up on interrupt.
+ * const value = await suspend<unknown>((waiter: Waiter<unknown>) => {
+ *   const onData = (data: unknown) => waiter.resolve(data);
+ *   emitter.once("data", onData);
+ *   return () => emitter.off("data", onData); // the canceler: kill or a Timeout got here first
+ * });
+ * ```
  */
 export class Waiter<T> {
   /** @internal */ _thread: GreenThread<unknown>;
@@ -144,7 +172,16 @@ export class Waiter<T> {
   }
 }
 
-/** What `listThreads()` says of one live thread. */
+/**
+ * What `listThreads()` says of one live thread.
+ *
+ * @example
+ * ```ts
+ * for (const info of listThreads()) {
+ *   console.log(info.id, info.name, info.state, info.spawnedAt ?? "(spawn tracing off)");
+ * }
+ * ```
+ */
 export interface ThreadInfo {
   readonly id: number;
   readonly name: string;
@@ -928,7 +965,14 @@ export function listThreads(): ThreadInfo[] {
   return out;
 }
 
-/** How many threads are live, without listing them. */
+/**
+ * How many threads are live, without listing them.
+ *
+ * @example
+ * ```ts
+ * console.log(`${countThreads()} green threads alive`);
+ * ```
+ */
 export function countThreads(): number {
   return liveCount;
 }
@@ -957,6 +1001,14 @@ export function formatThreads(): string {
  * Records the stack of every spawn from now on, for `listThreads()`/`formatThreads()`. It
  * costs a stack capture per spawn, so it is off by default (`TENDRIL_TRACE_SPAWN=1` turns it
  * on at start-up). Returns the previous setting.
+ *
+ * @example
+ * ```ts
+ * const previous = setSpawnTracing(true);
+ * spawn(work);
+ * console.error(formatThreads()); // each thread now says where it was spawned
+ * setSpawnTracing(previous);
+ * ```
  */
 export function setSpawnTracing(on: boolean): boolean {
   const previous = traceSpawns;

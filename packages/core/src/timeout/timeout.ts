@@ -96,12 +96,32 @@ export class Timeout extends TendrilError {
   };
 }
 
-/** True when `error` is a Tendril `Timeout`. */
+/**
+ * True when `error` is a Tendril `Timeout`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await withTimeout(100, () => sleep(1000));
+ * } catch (error) {
+ *   if (isTimeout(error)) console.log("too slow");
+ *   else throw error;
+ * }
+ * ```
+ */
 export function isTimeout(error: unknown): error is Timeout {
   return error instanceof Timeout;
 }
 
-/** The options form of `withTimeout`: resolve `timeoutValue` instead of rejecting. */
+/**
+ * The options form of `withTimeout`: resolve `timeoutValue` instead of rejecting.
+ *
+ * @example
+ * ```ts
+ * const options: WithTimeoutOptions<null> = { ms: 2000, timeoutValue: null };
+ * const body = await withTimeout(options, fetchBody, url); // null when 2 s passed first
+ * ```
+ */
 export interface WithTimeoutOptions<V> {
   ms: number | null | undefined;
   timeoutValue: V;

@@ -8,7 +8,18 @@
 
 import { TendrilError } from "@tendril/core";
 
-/** Tendril's codes for DNS failures: the name does not exist (or has no such record), or the query failed. */
+/**
+ * Tendril's codes for DNS failures: the name does not exist (or has no such record), or the query failed.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await resolve("no-such-host.invalid");
+ * } catch (error) {
+ *   if (error instanceof DnsError && error.code === "ERR_TENDRIL_DNS_NOT_FOUND") console.log("no such host");
+ * }
+ * ```
+ */
 export type DnsErrorCode = "ERR_TENDRIL_DNS_NOT_FOUND" | "ERR_TENDRIL_DNS_FAILED";
 
 /**

@@ -12,7 +12,15 @@ import { readFile, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { getHub } from "@tendril/core";
 
-/** The addresses a hosts file gives one name, in file order. */
+/**
+ * The addresses a hosts file gives one name, in file order.
+ *
+ * @example
+ * ```ts
+ * const entry: HostsEntry | undefined = parseHosts("127.0.0.1 web.test\n::1 web.test\n").get("web.test");
+ * // { v4: ["127.0.0.1"], v6: ["::1"] }
+ * ```
+ */
 export interface HostsEntry {
   readonly v4: readonly string[];
   readonly v6: readonly string[];

@@ -27,7 +27,14 @@ import { DnsCache } from "./dns-cache.js";
 import { DnsError, dnsErrorFrom, isNotFoundCode } from "./dns-error.js";
 import { HostsFile, normalizeName } from "./hosts-file.js";
 
-/** Options of a {@link Resolver}. Times are in milliseconds. */
+/**
+ * Options of a {@link Resolver}. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const resolver = new Resolver({ servers: ["127.0.0.1:5353"], maxTtl: 60_000, hostsFile: null });
+ * ```
+ */
 export interface ResolverOptions {
   /** DNS servers, as `dns.setServers` takes them (`"127.0.0.1:5353"`, `"[::1]:53"`). Default: the system's. */
   servers?: readonly string[];
@@ -49,19 +56,43 @@ export interface ResolverOptions {
   tries?: number;
 }
 
-/** The family argument of `resolve`: 4, 6, or 0 for both. */
+/**
+ * The family argument of `resolve`: 4, 6, or 0 for both.
+ *
+ * @example
+ * ```ts
+ * const [v4] = await resolve("localhost", { family: 4 }); // "127.0.0.1"
+ * ```
+ */
 export interface ResolveOptions {
   family?: 0 | 4 | 6;
 }
 
-/** The callback of `lookup`, as Node's: `(error, address, family)`, or `(error, addresses)` with `all`. */
+/**
+ * The callback of `lookup`, as Node's: `(error, address, family)`, or `(error, addresses)` with `all`.
+ *
+ * @example
+ * ```ts
+ * const callback: LookupCallback = (error, address, family) =>
+ *   console.log(error ?? `${address} (IPv${family})`);
+ * lookup("localhost", { family: 4 }, callback);
+ * ```
+ */
 export type LookupCallback = (
   error: NodeJS.ErrnoException | null,
   address: string | LookupAddress[],
   family?: number,
 ) => void;
 
-/** A `dns.lookup`-compatible function. */
+/**
+ * A `dns.lookup`-compatible function.
+ *
+ * @example
+ * ```ts
+ * const green: LookupFunction = resolver.lookup;
+ * const sock = net.connect({ host: "db.internal", port: 5432, lookup: green });
+ * ```
+ */
 export type LookupFunction = (
   hostname: string,
   options: LookupOptions | number | LookupCallback,

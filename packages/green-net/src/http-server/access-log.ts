@@ -12,10 +12,27 @@
  * @module
  */
 
-/** `"common"`: host, user, time, request line, status, bytes. `"combined"`: plus Referer and User-Agent. */
+/**
+ * `"common"`: host, user, time, request line, status, bytes. `"combined"`: plus Referer and User-Agent.
+ *
+ * @example
+ * ```ts
+ * await serveHttp(8080, handler, { accessLog: true, accessLogFormat: "common" });
+ * ```
+ */
 export type AccessLogFormat = "common" | "combined";
 
-/** The fields of one access-log line. */
+/**
+ * The fields of one access-log line.
+ *
+ * @example
+ * ```ts
+ * await serveHttp(8080, handler, {
+ *   accessLog: (_line, entry: AccessLogEntry) =>
+ *     console.log(entry.status, entry.requestLine, `${entry.durationMs} ms`),
+ * });
+ * ```
+ */
 export interface AccessLogEntry {
   /** The client's address (`-` when unknown). */
   readonly remoteAddress: string;
@@ -35,7 +52,14 @@ export interface AccessLogEntry {
   readonly durationMs: number;
 }
 
-/** Where access-log lines go: `true` (standard error), a writable, or a function. */
+/**
+ * Where access-log lines go: `true` (standard error), a writable, or a function.
+ *
+ * @example
+ * ```ts
+ * await serveHttp(8080, handler, { accessLog: process.stdout }); // or true, or (line) => …
+ * ```
+ */
 export type AccessLogSink =
   | boolean
   | { write(line: string): unknown }

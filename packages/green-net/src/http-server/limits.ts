@@ -27,6 +27,8 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT = 5000;
 export const DEFAULT_HEADERS_TIMEOUT = 60_000;
 /** Default `requestTimeout`: how long a client may take to send its whole request. */
 export const DEFAULT_REQUEST_TIMEOUT = 300_000;
+/** Default `graceMs` of `HttpServer.close`: how long requests in flight may take to finish. */
+export const DEFAULT_CLOSE_GRACE = 30_000;
 
 /**
  * A request body over the server's `maxBodySize`. Reading the body (`request.text()`,

@@ -11,9 +11,12 @@
  * checker that only runs on a server that really listens (so we always `listen()`, never feed
  * sockets in by hand); URL length (414) and body size (413, counted while streaming) are ours.
  * A handler that throws gets a 500 (its stack only with `debug: true`), the error goes to the
- * hub's error reporter, and the server goes on. `close()` stops accepting, closes idle
- * keep-alive connections, lets in-flight requests finish (answering them with
- * `Connection: close`), and after an optional grace period cuts the rest.
+ * hub's error reporter, and the server goes on. `close()` stops accepting, closes every
+ * connection with nothing in flight at once, lets in-flight requests finish (answering them
+ * with `Connection: close`) and their responses flush, and after a grace period (30 s by
+ * default) cuts the rest. The `Host` header and the response framing are checked here too
+ * (`request-target.ts`, `write-response.ts`), so a client cannot move the URL and a handler
+ * cannot split a pipelined connection.
  *
  * Trade-offs for speed: the request is a lazy `Request` (see `ServerRequest`) and this
  * package's `Response` is written straight to the socket; the platform's `Response` works
@@ -30,7 +33,7 @@ import {
   STATUS_CODES,
 } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
-import { type GreenThread, getHub, green, spawn, suspend, type TimerHandle } from "@tendril/core";
+import { type GreenThread, getHub, spawn, type TimerHandle } from "@tendril/core";
 import { describeValue } from "../socket/errors.js";
 import {
   type AccessLogEntry,
@@ -38,7 +41,17 @@ import {
   type AccessLogSink,
   accessLogWriter,
 } from "./access-log.js";
+import { answerClientError } from "./client-error.js";
 import {
+  Exchange,
+  httpSocketOf,
+  isIdle,
+  linkSecureSocket,
+  responseInFlight,
+  watchConnection,
+} from "./exchange.js";
+import {
+  DEFAULT_CLOSE_GRACE,
   DEFAULT_HEADERS_TIMEOUT,
   DEFAULT_KEEP_ALIVE_TIMEOUT,
   DEFAULT_MAX_BODY_SIZE,
@@ -50,15 +63,21 @@ import {
   optionInteger,
   RequestTooLarge,
 } from "./limits.js";
-import { kState, type ResponseState } from "./response.js";
-import { type RequestContext, ServerRequest } from "./server-request.js";
+import { checkHostLines, isValidAbsoluteTarget } from "./request-target.js";
+import { ServerRequest } from "./server-request.js";
+import { writeResponse, writeSimple } from "./write-response.js";
 
 type WebResponse = globalThis.Response;
-type HeadersInit = ConstructorParameters<typeof Headers>[0];
-const PlatformResponse = globalThis.Response;
-const TEXT_PLAIN = "text/plain;charset=UTF-8";
 
-/** What a handler is told besides the request. */
+/**
+ * What a handler is told besides the request.
+ *
+ * @example
+ * ```ts
+ * await serveHttp(8080, (_request, info: ServeHttpInfo) =>
+ *   new Response(`hello ${info.remoteAddress}:${info.remotePort}\n`));
+ * ```
+ */
 export interface ServeHttpInfo {
   /** The client's IP address (`""` when the socket is already gone). */
   readonly remoteAddress: string;
@@ -78,13 +97,27 @@ export interface ServeHttpInfo {
  * A `serveHttp` handler: a web `Request` in, a web `Response` out. The request is a
  * `ServerRequest` — a `Request` with `bytes()` and `toRequest()` — so a handler written for
  * the standard `(request: Request) => Response` fits.
+ *
+ * @example
+ * ```ts
+ * const echo: HttpHandler = async (request) => new Response(await request.text());
+ * await serveHttp(["127.0.0.1", 0], echo);
+ * ```
  */
 export type HttpHandler = (
   request: ServerRequest,
   info: ServeHttpInfo,
 ) => WebResponse | PromiseLike<WebResponse>;
 
-/** Where to serve: a port, `[host, port]`, `{ host, port }`, a Unix socket path, or a server. */
+/**
+ * Where to serve: a port, `[host, port]`, `{ host, port }`, a Unix socket path, or a server.
+ *
+ * @example
+ * ```ts
+ * await serveHttp(["127.0.0.1", 0], handler); // a free port
+ * await serveHttp({ path: "/tmp/app.sock" }, handler); // a Unix socket
+ * ```
+ */
 export type HttpListenerLike =
   | number
   | string
@@ -93,7 +126,18 @@ export type HttpListenerLike =
   | NetServer
   | { readonly server: NetServer; readonly secure?: boolean; accept(): unknown };
 
-/** Options of `serveHttp`. Times in milliseconds, sizes in bytes. */
+/**
+ * Options of `serveHttp`. Times in milliseconds, sizes in bytes.
+ *
+ * @example
+ * ```ts
+ * await serveHttp(["127.0.0.1", 8080], handler, {
+ *   maxConnections: 100,
+ *   maxBodySize: 1 << 20,
+ *   accessLog: true,
+ * });
+ * ```
+ */
 export interface ServeHttpOptions {
   /** Requests handled at once, each in its own green thread. Default 1000. */
   maxConnections?: number;
@@ -125,13 +169,21 @@ export interface ServeHttpOptions {
   backlog?: number;
 }
 
-/** Options of `HttpServer.close`. */
+/**
+ * Options of `HttpServer.close`.
+ *
+ * @example
+ * ```ts
+ * await server.close({ graceMs: 10_000 }); // requests still running after 10 s are cut
+ * ```
+ */
 export interface CloseOptions {
-  /** After this long, cut the connections still open and kill their threads. Default: wait. */
+  /**
+   * How long requests in flight may take to finish; then their threads are killed and their
+   * connections cut. Default 30 000; `Infinity` waits for ever.
+   */
   graceMs?: number;
 }
-
-const NULL_BODY = new Set([204, 205, 304]);
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -139,150 +191,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof value === "object" &&
     typeof (value as PromiseLike<unknown>).then === "function"
   );
-}
-
-// The internal state slot of the platform's Response (undici), found once. It lets a string or
-// bytes body be written without reading it through a web stream; if the platform changes, the
-// lookup finds nothing and the body is streamed instead.
-let platformStateKey: symbol | null | undefined;
-function platformSource(response: WebResponse): string | Uint8Array | null | undefined {
-  if (platformStateKey === undefined) {
-    platformStateKey =
-      Object.getOwnPropertySymbols(new PlatformResponse("")).find(
-        (s) => s.description === "state",
-      ) ?? null;
-  }
-  if (platformStateKey === null || response.bodyUsed) return undefined;
-  const state = (response as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[
-    platformStateKey
-  ];
-  if (state === undefined || state === null) return undefined;
-  if (state.body === null || state.body === undefined) return null;
-  const source = state.body.source;
-  if (typeof source === "string" || source instanceof Uint8Array) return source;
-  return undefined;
-}
-
-// The exchanges in flight on a connection (usually one; more when requests are pipelined),
-// kept on the socket so that one 'close' listener per connection — not one per request —
-// learns that the client went away.
-const kExchanges = Symbol("tendril.exchanges");
-type TrackedSocket = Socket & { [kExchanges]?: Exchange | Exchange[] | null };
-
-function onSocketClose(this: TrackedSocket): void {
-  const exchanges = this[kExchanges];
-  this[kExchanges] = null;
-  if (exchanges === null || exchanges === undefined) return;
-  if (Array.isArray(exchanges)) for (const ex of exchanges) ex.gone();
-  else exchanges.gone();
-}
-
-/**
- * One request: its Node objects, its thread, and what the access log needs. It is also the
- * `info` the handler receives and the context of its `ServerRequest`.
- */
-class Exchange implements ServeHttpInfo, RequestContext {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly owner: HttpServer;
-  readonly maxBodySize: number;
-  readonly started: number;
-  thread: GreenThread<unknown> | null = null;
-  request: ServerRequest | null = null;
-  expectContinue = false;
-  continued = false;
-  closeAfter = false;
-  cancelled = false;
-  bytes = 0;
-  /** The intrusive list of running exchanges (for the grace period of `close()`). */
-  prev: Exchange | null = null;
-  next: Exchange | null = null;
-
-  constructor(
-    owner: HttpServer,
-    req: IncomingMessage,
-    res: ServerResponse,
-    maxBodySize: number,
-    started: number,
-  ) {
-    this.owner = owner;
-    this.req = req;
-    this.res = res;
-    this.maxBodySize = maxBodySize;
-    this.started = started;
-  }
-
-  get remoteAddress(): string {
-    return this.req.socket.remoteAddress ?? "";
-  }
-  get remotePort(): number {
-    return this.req.socket.remotePort ?? 0;
-  }
-  get localAddress(): string {
-    return this.req.socket.localAddress ?? "";
-  }
-  get localPort(): number {
-    return this.req.socket.localPort ?? 0;
-  }
-  get server(): HttpServer {
-    return this.owner;
-  }
-  get signal(): AbortSignal {
-    return (this.thread as GreenThread<unknown>).signal;
-  }
-
-  origin(): string {
-    const socket = this.req.socket as Socket & { encrypted?: boolean };
-    const scheme = socket.encrypted ? "https" : "http";
-    const host = this.req.headers.host;
-    if (host) return `${scheme}://${host}`;
-    const address = socket.localAddress ?? "localhost";
-    return `${scheme}://${address.includes(":") ? `[${address}]` : address}:${socket.localPort ?? 80}`;
-  }
-
-  bodyWanted(): void {
-    if (this.expectContinue && !this.continued) {
-      this.continued = true;
-      if (!this.res.headersSent) this.res.writeContinue();
-    }
-  }
-
-  bodyTooLarge(): void {
-    this.closeAfter = true;
-  }
-
-  /** Registers on the connection, so that its closing reaches this exchange. */
-  track(): void {
-    const socket = this.req.socket as TrackedSocket;
-    const current = socket[kExchanges];
-    if (current === undefined) {
-      socket.once("close", onSocketClose);
-      socket[kExchanges] = this;
-    } else if (current === null) {
-      if (socket.destroyed) this.gone();
-      else socket[kExchanges] = this;
-    } else if (Array.isArray(current)) current.push(this);
-    else socket[kExchanges] = [current, this];
-  }
-
-  untrack(): void {
-    const socket = this.req.socket as TrackedSocket;
-    const current = socket[kExchanges];
-    if (current === this) socket[kExchanges] = null;
-    else if (Array.isArray(current)) {
-      const index = current.indexOf(this);
-      if (index >= 0) current.splice(index, 1);
-      if (current.length === 0) socket[kExchanges] = null;
-    }
-  }
-
-  /** The connection closed: before the response finished means the client went away. */
-  gone(): void {
-    if (this.res.writableFinished) return;
-    this.cancelled = true;
-    const thread = this.thread;
-    if (thread !== null && !thread.dead) void thread.kill();
-  }
 }
 
 /**
@@ -312,6 +220,9 @@ export class HttpServer {
   #running: Exchange | null = null;
   #closing: Promise<void> | null = null;
   #drained: (() => void) | null = null;
+  /** Every open connection (from 'connection' to 'close'). */
+  readonly #sockets = new Set<Socket>();
+  #socketsClosed: (() => void) | null = null;
 
   /** @internal Use `serveHttp`. */
   constructor(server: Server, handler: HttpHandler, options: ServeHttpOptions) {
@@ -335,6 +246,11 @@ export class HttpServer {
     this.#debug = options.debug ?? false;
     this.#onError = options.onError ?? null;
     this.#log = accessLogWriter(options.accessLog, options.accessLogFormat ?? "combined");
+    server.on("connection", this.#onConnection);
+    if (typeof (server as { setSecureContext?: unknown }).setSecureContext === "function") {
+      server.on("secureConnection", linkSecureSocket); // an https.Server
+    }
+    server.closeIdleConnections = () => this.#closeIdle();
     server.on("request", this.#onRequest);
     server.on("checkContinue", this.#onCheckContinue);
     server.on("clientError", this.#onClientError);
@@ -368,11 +284,22 @@ export class HttpServer {
   }
 
   /**
-   * Stops accepting connections, closes idle keep-alive connections, and resolves once the
-   * requests in flight have finished and every connection is closed. With `graceMs`, the
-   * connections still open after that long are cut and their threads killed. Calling it again
-   * returns the same promise.
+   * Shuts the server down gracefully, and resolves once every connection is closed:
    *
+   * 1. It stops accepting connections, and closes at once every connection with nothing in
+   *    flight — idle keep-alive ones, ones that never sent a byte, and ones still sending a
+   *    request head (a half-sent request never holds `close()` for `headersTimeout`).
+   * 2. Requests in flight (running, or waiting for a slot) go on; their responses carry
+   *    `Connection: close`, and a connection is closed once its response has been written to
+   *    the end — a large body still flushing to a slow client is delivered, not cut.
+   * 3. After `graceMs` (default 30 000; `Infinity` waits for ever), what is left is cut: the
+   *    request threads are killed and their connections destroyed. A thread stuck on a plain
+   *    promise that never settles cannot be interrupted; `close()` resolves without it, and
+   *    nothing it does later reaches a client.
+   *
+   * Calling it again returns the same promise.
+   *
+   * @throws {RangeError} when `graceMs` is not a number >= 0 (naming the value).
    * @example
    * ```ts
    * process.on("SIGTERM", () => void server.close({ graceMs: 10_000 }));
@@ -380,36 +307,100 @@ export class HttpServer {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing !== null) return this.#closing;
-    const graceMs = options.graceMs;
-    if (graceMs !== undefined && (typeof graceMs !== "number" || !(graceMs >= 0))) {
+    const graceMs = options.graceMs ?? DEFAULT_CLOSE_GRACE;
+    if (typeof graceMs !== "number" || !(graceMs >= 0)) {
       throw new RangeError(
-        `HttpServer.close: graceMs must be a number >= 0, received ${describeValue(graceMs)}`,
+        `HttpServer.close: graceMs must be a number >= 0, received ${describeValue(options.graceMs)}`,
       );
     }
     const server = this.server;
-    const closed = new Promise<void>((resolve) => {
-      if (!server.listening) resolve();
-      else server.close(() => resolve());
+    // Invariant: #closing is set before anything below runs, so every response written from
+    // here on says `Connection: close` and no request joins the queue.
+    let resolveDone!: () => void;
+    this.#closing = new Promise<void>((resolve) => {
+      resolveDone = resolve;
     });
-    server.closeIdleConnections();
+    const listenerClosed = new Promise<void>((resolve) => {
+      if (!server.listening) resolve();
+      else server.close(() => resolve()); // calls closeIdleConnections: ours, see #closeIdle
+    });
+    this.#closeIdle();
+    for (const socket of this.#sockets) this.#retireWhenIdle(socket);
+    const socketsClosed = new Promise<void>((resolve) => {
+      if (this.#sockets.size === 0) resolve();
+      else this.#socketsClosed = resolve;
+    });
     const drained = new Promise<void>((resolve) => {
       if (this.#active === 0 && this.waiting() === 0) resolve();
       else this.#drained = resolve;
     });
     let timer: TimerHandle | null = null;
-    if (graceMs !== undefined) {
+    const graceOver = new Promise<void>((resolve) => {
+      if (graceMs === Number.POSITIVE_INFINITY) return;
       timer = getHub().schedule(graceMs, () => {
-        server.closeAllConnections();
-        for (let ex = this.#running; ex !== null; ex = ex.next) {
-          if (ex.thread !== null && !ex.thread.dead) void ex.thread.kill();
-        }
+        this.#cutEverything();
+        resolve();
       });
-    }
-    this.#closing = Promise.all([closed, drained]).then(() => {
-      timer?.cancel();
     });
+    void Promise.all([listenerClosed, socketsClosed, Promise.race([drained, graceOver])]).then(
+      () => {
+        (timer as TimerHandle | null)?.cancel();
+        resolveDone();
+      },
+    );
     return this.#closing;
   }
+
+  // The grace period is over: kill every request thread (a thread inside a plain promise ends
+  // at its next green operation, whenever that is) and destroy every connection.
+  #cutEverything(): void {
+    for (let ex = this.#running; ex !== null; ex = ex.next) {
+      if (ex.thread !== null && !ex.thread.dead) void ex.thread.kill();
+    }
+    for (const socket of this.#sockets) socket.destroy();
+    this.server.closeAllConnections(); // any connection made before serveHttp took over
+  }
+
+  // Closes every connection with nothing in flight. It replaces the node:http server's own
+  // closeIdleConnections (which `server.close()` calls), because Node's counts a response
+  // that was ended but is still flushing as idle and cuts it off.
+  #closeIdle(): void {
+    for (const socket of this.#sockets) if (isIdle(socket)) socket.destroy();
+  }
+
+  // While closing: once nothing is in flight on `socket` any more, close it (after the last
+  // byte of its response was handed to the kernel).
+  #retireWhenIdle(socket: Socket): void {
+    if (socket.destroyed) return;
+    if (isIdle(socket)) {
+      httpSocketOf(socket).destroySoon();
+      return;
+    }
+    const res = responseInFlight(socket);
+    if (res !== null) {
+      const retry = (): void => {
+        res.off("finish", retry);
+        res.off("close", retry);
+        this.#retireWhenIdle(socket);
+      };
+      res.on("finish", retry);
+      res.on("close", retry);
+    }
+    // Otherwise a request of ours is in flight: _release calls this again when it ends.
+  }
+
+  readonly #onConnection = (socket: Socket): void => {
+    this.#sockets.add(socket);
+    watchConnection(socket);
+    socket.once("close", () => {
+      this.#sockets.delete(socket);
+      if (this.#sockets.size === 0 && this.#socketsClosed !== null) {
+        const resolve = this.#socketsClosed;
+        this.#socketsClosed = null;
+        resolve();
+      }
+    });
+  };
 
   /** `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
@@ -428,8 +419,22 @@ export class HttpServer {
     const log = this.#log;
     const ex = new Exchange(this, req, res, this.#maxBodySize, log === null ? 0 : getHub().now());
     if (log !== null) res.once("finish", () => log(this.#entry(ex, res.statusCode)));
-    if ((req.url as string).length > this.#maxUrlLength) {
+    const target = req.url as string;
+    if (target.length > this.#maxUrlLength) {
       this.#reject(ex, 414, `request target longer than ${this.#maxUrlLength} characters`);
+      return;
+    }
+    // Invariant: a request reaches a handler only when `request.url` parses and its path is
+    // the request target's — the Host header can never move it or add userinfo.
+    if (checkHostLines(req.rawHeaders) === null) {
+      this.#reject(ex, 400, "invalid Host header");
+      return;
+    }
+    if (
+      (target.startsWith("http://") || target.startsWith("https://")) &&
+      !isValidAbsoluteTarget(target)
+    ) {
+      this.#reject(ex, 400, "invalid absolute request target");
       return;
     }
     const length = req.headers["content-length"];
@@ -487,6 +492,7 @@ export class HttpServer {
       this.#queue = queue.slice(this.#queueHead);
       this.#queueHead = 0;
     }
+    if (this.#closing !== null) this.#retireWhenIdle(ex.req.socket);
     if (this.#active === 0 && this.#drained !== null && this.waiting() === 0) {
       const drained = this.#drained;
       this.#drained = null;
@@ -514,8 +520,21 @@ export class HttpServer {
     );
   }
 
-  /** @internal A handler failed (or returned something that is not a Response). */
+  /**
+   * @internal A handler failed (or returned something that is not a Response, or one Node
+   * refused to write). Invariant: never throws — the caller releases the request's slot next.
+   */
   _failed(ex: Exchange, error: unknown): void {
+    try {
+      this.#answerFailure(ex, error);
+    } catch (writeError) {
+      // Even the plain 500 could not be written: nothing sane can follow on this connection.
+      getHub().reportError(writeError, "serveHttp error response");
+      ex.res.destroy();
+    }
+  }
+
+  #answerFailure(ex: Exchange, error: unknown): void {
     const res = ex.res;
     if (ex.cancelled) return; // the client went away: its errors are nobody's to answer
     if (error instanceof RequestTooLarge) {
@@ -562,64 +581,8 @@ export class HttpServer {
   }
 
   readonly #onClientError = (error: Error & { code?: string }, socket: Socket): void => {
-    const code = error.code;
-    if (code === "ECONNRESET" || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status =
-      code === "HPE_HEADER_OVERFLOW" ? 431 : code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const answer = (): void => {
-      if (!socket.writable) {
-        socket.destroy();
-        return;
-      }
-      socket.end(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
-      socket.destroySoon();
-      this.#log?.({
-        remoteAddress: socket.remoteAddress ?? "-",
-        time: new Date(),
-        requestLine: "-",
-        status,
-        bytes: 0,
-        referer: undefined,
-        userAgent: undefined,
-        durationMs: 0,
-      });
-    };
-    const pending = (
-      socket as Socket & { _httpMessage?: (ServerResponse & { req?: IncomingMessage }) | null }
-    )._httpMessage;
-    if (pending && !pending.writableEnded && pending.req?.complete === true) {
-      // The request in flight was whole: the bad bytes came after it. It is answered first
-      // (our handlers answer later, in their own thread), then the rest is refused with a
-      // 400 and the connection closed.
-      pending.once("finish", answer);
-      pending.once("close", () => socket.destroySoon());
-      return;
-    }
-    if (!pending?.headersSent) answer();
-    else socket.destroy();
+    answerClientError(error, socket, this.#log);
   };
-}
-
-/** Writes a small text response (errors, rejections). */
-function writeSimple(ex: Exchange, status: number, body: string, extra: string[][]): void {
-  const res = ex.res;
-  if (res.headersSent || res.destroyed) return;
-  const headers: string[] = [
-    "content-type",
-    "text/plain; charset=utf-8",
-    "content-length",
-    String(Buffer.byteLength(body)),
-  ];
-  for (const [name, value] of extra) headers.push(name as string, value as string);
-  if (ex.owner._mustClose(ex) || status >= 400) headers.push("connection", "close");
-  ex.bytes = Buffer.byteLength(body);
-  res.writeHead(status, headers);
-  res.end(body);
 }
 
 // The body of a request's thread. A handler that answers synchronously is served without a
@@ -630,7 +593,7 @@ function runExchange(ex: Exchange): Promise<void> | undefined {
   try {
     const result: unknown = server._handle(ex);
     if (isThenable(result)) return finishAsync(ex, result);
-    written = writeResponse(server, ex, result);
+    written = writeResponse(ex, result);
   } catch (error) {
     server._failed(ex, error);
   }
@@ -650,7 +613,7 @@ async function finishAsync(
   try {
     const result = await pending;
     if (!writing) {
-      const written = writeResponse(server, ex, result);
+      const written = writeResponse(ex, result);
       if (written !== undefined) await written;
     }
   } catch (error) {
@@ -658,132 +621,6 @@ async function finishAsync(
   } finally {
     server._release(ex);
   }
-}
-
-/** Appends a HeadersInit as flat name/value pairs; returns [hasContentType, hasContentLength]. */
-function flattenHeaders(init: HeadersInit | Headers | undefined, out: string[]): number {
-  let flags = 0;
-  if (init === undefined || init === null) return flags;
-  const add = (name: string, value: string): void => {
-    const lower = name.length === 12 || name.length === 14 ? name.toLowerCase() : "";
-    if (lower === "content-type") flags |= 1;
-    else if (lower === "content-length") flags |= 2;
-    out.push(name, value);
-  };
-  if (init instanceof Headers) {
-    for (const [name, value] of init) add(name, value);
-  } else if (Array.isArray(init)) {
-    for (const pair of init as string[][]) add(pair[0] as string, pair[1] as string);
-  } else if (typeof (init as unknown as Iterable<unknown>)[Symbol.iterator] === "function") {
-    for (const pair of init as unknown as Iterable<[string, string]>) add(pair[0], pair[1]);
-  } else {
-    const record = init as Record<string, string | readonly string[]>;
-    for (const name in record) {
-      const value = record[name];
-      if (typeof value === "string") add(name, value);
-      else if (Array.isArray(value)) for (const v of value) add(name, String(v));
-      else if (value !== undefined) add(name, String(value));
-    }
-  }
-  return flags;
-}
-
-/** Writes the handler's response. Returns a promise only when the body streams. */
-function writeResponse(
-  server: HttpServer,
-  ex: Exchange,
-  response: unknown,
-): Promise<void> | undefined {
-  const res = ex.res;
-  if (res.destroyed) return undefined;
-  let status: number;
-  let statusText: string;
-  let source: string | Uint8Array | ReadableStream<Uint8Array> | null | undefined;
-  const headers: string[] = [];
-  let flags: number;
-  const state =
-    typeof response === "object" && response !== null
-      ? (response as { [kState]?: ResponseState })[kState]
-      : undefined;
-  if (state !== undefined && state.real === null) {
-    status = state.status;
-    statusText = state.statusText;
-    flags = flattenHeaders(state.headers ?? state.init, headers);
-    if (state.used || (state.source instanceof ReadableStream && state.source.locked)) {
-      throw new TypeError("serveHttp: the handler returned a Response whose body was already read");
-    }
-    state.used = true;
-    source = state.source;
-    if (typeof source === "string" && state.headers === null && (flags & 1) === 0) {
-      headers.push("content-type", TEXT_PLAIN);
-    }
-  } else {
-    const platform = state !== undefined ? (state.real as WebResponse) : response;
-    if (!(platform instanceof PlatformResponse)) {
-      throw new TypeError(
-        `serveHttp: the handler must return a Response, received ${describeValue(response)}`,
-      );
-    }
-    status = platform.status;
-    statusText = platform.statusText;
-    flags = flattenHeaders(platform.headers, headers);
-    source = platformSource(platform);
-    if (source === undefined) source = platform.body as ReadableStream<Uint8Array> | null;
-  }
-  if (server._mustClose(ex)) headers.push("connection", "close");
-  if (source === null || NULL_BODY.has(status)) {
-    if ((flags & 2) === 0 && !NULL_BODY.has(status)) headers.push("content-length", "0");
-    res.writeHead(status, statusText || undefined, headers);
-    res.end();
-    return undefined;
-  }
-  if (typeof source === "string" || source instanceof Uint8Array) {
-    const length = typeof source === "string" ? Buffer.byteLength(source) : source.byteLength;
-    if ((flags & 2) === 0) headers.push("content-length", String(length));
-    ex.bytes = length;
-    res.writeHead(status, statusText || undefined, headers);
-    res.end(source);
-    return undefined;
-  }
-  res.writeHead(status, statusText || undefined, headers);
-  return pump(ex, source);
-}
-
-/** Streams a web body to the socket with backpressure; each wait is a green operation. */
-async function pump(ex: Exchange, stream: ReadableStream<Uint8Array>): Promise<void> {
-  const res = ex.res;
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await green(reader.read());
-      if (done) break;
-      if (res.destroyed) break;
-      ex.bytes += value.byteLength;
-      if (!res.write(value)) await drain(res);
-    }
-    if (!res.destroyed) res.end();
-  } catch (error) {
-    reader.cancel(error).catch(() => {});
-    throw error;
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-function drain(res: ServerResponse): Promise<void> {
-  return suspend<void>((waiter) => {
-    const done = (): void => {
-      res.off("drain", done);
-      res.off("close", done);
-      waiter.resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-    return () => {
-      res.off("drain", done);
-      res.off("close", done);
-    };
-  });
 }
 
 function isGreenListener(

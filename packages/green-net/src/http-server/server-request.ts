@@ -36,8 +36,11 @@ export interface RequestContext {
   origin(): string;
   /** Called before the body is first read (sends a pending `100 Continue`). */
   bodyWanted(): void;
-  /** Called when the body crossed `maxBodySize` (the connection must close). */
-  bodyTooLarge(): void;
+  /**
+   * Called when the rest of the body will not be read (it crossed `maxBodySize`, or the
+   * reader cancelled the stream): the connection must close after the response.
+   */
+  bodyAbandoned(): void;
 }
 
 /** True when the request has a body according to its framing headers. @internal */
@@ -279,7 +282,7 @@ export class ServerRequest {
         if (size > limit) {
           cleanup();
           req.pause();
-          ctx.bodyTooLarge();
+          ctx.bodyAbandoned();
           waiter.reject(new RequestTooLarge(limit, `at least ${size} bytes`));
           return;
         }
@@ -307,46 +310,58 @@ export class ServerRequest {
   }
 
   // A byte stream over the body with backpressure (the socket is paused while the stream's
-  // queue is full) and the body limit.
+  // queue is full) and the body limit. Invariant: once the stream is closed, errored or
+  // cancelled, no listener of it is left on `req` — an `enqueue` on a finished stream throws
+  // outside any thread and would take the process down.
   #makeStream(): ReadableStream<Uint8Array> {
     const req = this.#req;
     const ctx = this.#ctx;
     const limit = ctx.maxBodySize;
     let size = 0;
     let started = false;
+    let finished = false;
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const detach = (): void => {
+      finished = true;
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      if (finished) return;
+      size += chunk.length;
+      if (size > limit) {
+        detach();
+        req.pause();
+        ctx.bodyAbandoned();
+        controller.error(new RequestTooLarge(limit, `at least ${size} bytes`));
+        return;
+      }
+      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if ((controller.desiredSize ?? 0) <= 0) req.pause();
+    };
+    const onEnd = (): void => {
+      detach();
+      controller.close();
+    };
+    const onError = (error: Error): void => {
+      detach();
+      controller.error(error);
+    };
+    const onClose = (): void => {
+      if (req.complete) return;
+      detach();
+      controller.error(new Error("the client closed the connection before sending the whole body"));
+    };
     return new ReadableStream<Uint8Array>(
       {
-        start(controller) {
-          req.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > limit) {
-              req.pause();
-              ctx.bodyTooLarge();
-              controller.error(new RequestTooLarge(limit, `at least ${size} bytes`));
-              return;
-            }
-            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            if ((controller.desiredSize ?? 0) <= 0) req.pause();
-          });
-          req.on("end", () => {
-            try {
-              controller.close();
-            } catch {
-              // Already errored or cancelled.
-            }
-          });
-          req.on("error", (error) => controller.error(error));
-          req.on("close", () => {
-            if (!req.complete) {
-              try {
-                controller.error(
-                  new Error("the client closed the connection before sending the whole body"),
-                );
-              } catch {
-                // Already closed.
-              }
-            }
-          });
+        start(c) {
+          controller = c;
+          req.on("data", onData);
+          req.on("end", onEnd);
+          req.on("error", onError);
+          req.on("close", onClose);
           req.pause();
         },
         pull() {
@@ -357,8 +372,15 @@ export class ServerRequest {
           req.resume();
         },
         cancel() {
-          // Drain and drop the rest, so the connection can be reused.
-          req.resume();
+          // The reader gave up (a `break` out of `for await`, `body.cancel()`): stop reading.
+          // What the client still sends is not this request's business; when the body is not
+          // whole, the response closes the connection rather than draining an unknown amount.
+          const whole = req.complete;
+          detach();
+          if (!whole) {
+            req.pause();
+            ctx.bodyAbandoned();
+          }
         },
       },
       { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },

@@ -15,7 +15,15 @@
 
 import { GreenPool, Semaphore } from "@tendril/core";
 
-/** What `pool` accepts: a number, a `GreenPool`, or a semaphore-like object. */
+/**
+ * What `pool` accepts: a number, a `GreenPool`, or a semaphore-like object.
+ *
+ * @example
+ * ```ts
+ * const shared = new GreenPool(20);
+ * const client = new HttpClient({ pool: shared }); // or a number, or a Semaphore
+ * ```
+ */
 export type ConcurrencyLimit =
   | number
   | GreenPool

@@ -45,7 +45,18 @@ export class HttpError extends TendrilError {
   }
 }
 
-/** Which deadline of an HTTP request passed. */
+/**
+ * Which deadline of an HTTP request passed.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await urlopen(url, { headersTimeout: 1000 });
+ * } catch (error) {
+ *   if (error instanceof HttpTimeout) console.log(error.phase); // "connect", "headers" or "body"
+ * }
+ * ```
+ */
 export type HttpTimeoutPhase = "connect" | "headers" | "body";
 
 /**

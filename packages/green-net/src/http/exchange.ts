@@ -24,6 +24,7 @@
 import { suspend } from "@tendril/core";
 import { HttpRequestError, HttpTimeout, ResponseTooLarge } from "./errors.js";
 import { HttpResponse } from "./http-response.js";
+import type { ResponseBody } from "./response-body.js";
 
 /** Body chunks buffered before the socket is paused when nobody is reading. */
 export const HIGH_WATER_MARK = 64 * 1024;
@@ -53,7 +54,7 @@ export function rawHeader(raw: Buffer[] | string[], lowerName: string): string |
 }
 
 /** @internal The dispatch handler and body buffer of one request. */
-export class Exchange {
+export class Exchange implements ResponseBody {
   readonly method: string;
   readonly url: string;
   readonly limit: number;

@@ -24,6 +24,7 @@
 
 import { type GreenThread, getCurrent, suspend, type Waiter } from "@tendril/core";
 import { Dispatcher } from "undici";
+import { unwatched } from "../interrupt/watch-io.js";
 import type { Gate } from "./concurrency.js";
 import { ResponseTooLarge } from "./errors.js";
 import { rawHeader } from "./exchange.js";
@@ -269,7 +270,15 @@ class ControllerHandler {
   }
 }
 
-/** Options of a `GreenDispatcher`. */
+/**
+ * Options of a `GreenDispatcher`.
+ *
+ * @example
+ * ```ts
+ * const dispatcher = new GreenDispatcher(new Agent(), { maxResponseSize: 1 << 20 }); // undici's Agent
+ * const response = await fetch(url, { dispatcher });
+ * ```
+ */
 export interface GreenDispatcherOptions {
   /** @internal The concurrency gate (from the client's `pool`). */
   gate?: Gate | null;
@@ -314,9 +323,10 @@ export class GreenDispatcher extends Dispatcher {
         : new CallbackHandler(inner, tracker);
     tracker.track(getCurrent());
     const gate = this.#gate;
-    if (gate === null) {
-      return this.#inner.dispatch(opts, wrapped as unknown as Dispatcher.DispatchHandler);
-    }
+    // The request is green already: `watchIo()` must not tie it to the scope a second time.
+    const send = (): boolean =>
+      this.#inner.dispatch(opts, wrapped as unknown as Dispatcher.DispatchHandler);
+    if (gate === null) return unwatched(send);
     gate.enter(
       (leave) => {
         tracker.leave = leave;
@@ -324,7 +334,7 @@ export class GreenDispatcher extends Dispatcher {
           wrapped.fail(tracker.reason);
           return;
         }
-        this.#inner.dispatch(opts, wrapped as unknown as Dispatcher.DispatchHandler);
+        unwatched(send);
       },
       (error) => wrapped.fail(error),
     );

@@ -18,7 +18,7 @@
  */
 
 import { AsyncResource } from "node:async_hooks";
-import { green, suspend } from "@tendril/core";
+import { GreenThreadExit, green, isTimeout, suspend } from "@tendril/core";
 import { Agent, buildConnector, type Dispatcher } from "undici";
 import { lookup as greenLookup, type LookupFunction } from "../dns/resolver.js";
 import { type ConcurrencyLimit, type Gate, toGate } from "./concurrency.js";
@@ -30,7 +30,15 @@ import { type UrlopenPlan, UrlopenTask } from "./urlopen-task.js";
 type HeadersInit = ConstructorParameters<typeof Headers>[0];
 type RequestInit = NonNullable<Parameters<typeof globalThis.fetch>[1]>;
 
-/** Options of an `HttpClient`; they are the defaults of each request. Times in ms, sizes in bytes. */
+/**
+ * Options of an `HttpClient`; they are the defaults of each request. Times in ms, sizes in bytes.
+ *
+ * @example
+ * ```ts
+ * const client = new HttpClient({ pool: 50, connections: 10, headersTimeout: 5000 });
+ * const response = await client.urlopen("http://127.0.0.1:8080/");
+ * ```
+ */
 export interface HttpClientOptions {
   /** Requests in flight at once: a number, a shared `GreenPool`, or a semaphore. Default: no limit. */
   pool?: ConcurrencyLimit;
@@ -58,7 +66,14 @@ export interface HttpClientOptions {
   dispatcher?: Dispatcher;
 }
 
-/** The body forms `urlopen` sends. */
+/**
+ * The body forms `urlopen` sends.
+ *
+ * @example
+ * ```ts
+ * await urlopen(url, { method: "POST", body: new URLSearchParams({ q: "tendril" }) });
+ * ```
+ */
 export type UrlopenBody =
   | string
   | Uint8Array
@@ -71,7 +86,19 @@ export type UrlopenBody =
   | NodeJS.ReadableStream
   | null;
 
-/** Per-request options of `urlopen`: `fetch`'s familiar ones, and the client's limits. */
+/**
+ * Per-request options of `urlopen`: `fetch`'s familiar ones, and the client's limits.
+ *
+ * @example
+ * ```ts
+ * const response = await urlopen(url, {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json" },
+ *   body: JSON.stringify({ q: "tendril" }),
+ *   maxResponseSize: 1 << 20,
+ * });
+ * ```
+ */
 export interface UrlopenInit {
   /** The method. Default `GET`. */
   method?: string;
@@ -514,6 +541,8 @@ export class HttpClient {
 function fetchError(error: unknown, method: string, url: string): unknown {
   if (!(error instanceof TypeError) || error.message !== "fetch failed") return error;
   const cause = (error as { cause?: unknown }).cause;
+  // The thread's own kill or Timeout, seen from below: hand it over as itself.
+  if (isTimeout(cause) || cause instanceof GreenThreadExit) return cause;
   if (cause instanceof ResponseTooLarge || cause instanceof HttpTimeout) return cause;
   const code = (cause as { code?: unknown } | null)?.code;
   if (code === "UND_ERR_CONNECT_TIMEOUT") return new HttpTimeout("connect", url, { cause });

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Exchange } from "./exchange.js";
+import type { ResponseBody } from "./response-body.js";
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const decoder = new TextDecoder();
@@ -32,14 +32,14 @@ export class HttpResponse {
   readonly status: number;
   /** The status message (`"OK"`, …) as the server sent it. */
   readonly statusText: string;
-  readonly #exchange: Exchange;
+  readonly #exchange: ResponseBody;
   readonly #raw: Buffer[];
   #headers: Headers | null = null;
   #stream: ReadableStream<Uint8Array> | null = null;
   #used = false;
 
   /** @internal */
-  constructor(exchange: Exchange, status: number, statusText: string, raw: Buffer[]) {
+  constructor(exchange: ResponseBody, status: number, statusText: string, raw: Buffer[]) {
     this.#exchange = exchange;
     this.status = status;
     this.statusText = statusText;
@@ -93,20 +93,44 @@ export class HttpResponse {
 
   /**
    * The body as a web `ReadableStream` (built on first access), or `null` for a response that
-   * has none (HEAD, 204, 304). Its reads are plain promises; to make one interruptible, wrap
-   * it: `await green(reader.read(), (r) => reader.cancel(r))`. Cancelling it aborts the request.
+   * has none (HEAD, 204, 304). Each read is a green operation of the thread that reads: a kill
+   * or a `Timeout` aborts the request and the read rejects with it. Cancelling the stream
+   * aborts the request too.
    */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#stream !== null) return this.#stream;
     if (this.#exchange.method === "HEAD" || NULL_BODY_STATUS.has(this.status)) return null;
     if (this.#used) return null;
     const exchange = this.#exchange;
+    let waiting = false;
     this.#stream = new ReadableStream<Uint8Array>(
       {
-        async pull(controller) {
-          const chunk = await exchange.next(false);
-          if (chunk === null) controller.close();
-          else controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        // Each pull is a green wait of the reading thread, in the scope the read was made in: a
+        // kill or deadline there aborts the request (and frees its slot), as any other read
+        // does. `pull` returns at once rather than awaiting the chunk: the stream then calls the
+        // next pull synchronously inside the next `read()` — in the reader's scope — instead of
+        // from the previous pull's settlement, in the scope of an earlier read.
+        pull(controller) {
+          if (waiting) return; // the chunk on its way serves this read too
+          waiting = true;
+          exchange.next(true).then(
+            (chunk) => {
+              waiting = false;
+              try {
+                if (chunk === null) controller.close();
+                else
+                  controller.enqueue(
+                    new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+                  );
+              } catch {
+                // Invariant: only a stream cancelled meanwhile refuses the chunk; drop it.
+              }
+            },
+            (error: unknown) => {
+              waiting = false;
+              controller.error(error);
+            },
+          );
         },
         cancel(reason) {
           exchange.discardBuffered();

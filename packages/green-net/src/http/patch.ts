@@ -16,6 +16,7 @@
  */
 
 import { Dispatcher, setGlobalDispatcher } from "undici";
+import { unwatchIo, watchIo, watchingIo } from "../interrupt/watch-io.js";
 import { HttpClient } from "./http-client.js";
 import { getDefaultHttpClient } from "./urlopen.js";
 
@@ -28,6 +29,8 @@ type Slots = Record<symbol, unknown>;
 
 let saved: { legacy: unknown; current: unknown } | null = null;
 let installed: Dispatcher | null = null;
+// Whether patch() turned watchIo() on (and unpatch() should turn it off again).
+let watchedByPatch = false;
 
 function writeSlot(slot: symbol, value: unknown): void {
   // undici defines the slots writable but not configurable: assign when it exists.
@@ -77,6 +80,10 @@ export function patch(target?: HttpClient | Dispatcher): Disposable {
   writeSlot(LEGACY_SLOT, dispatcher);
   writeSlot(CURRENT_SLOT, dispatcher);
   installed = dispatcher;
+  if (!watchingIo()) {
+    watchIo();
+    watchedByPatch = true;
+  }
   return { [Symbol.dispose]: unpatch };
 }
 
@@ -96,6 +103,10 @@ export function unpatch(): boolean {
   writeSlot(CURRENT_SLOT, saved.current);
   saved = null;
   installed = null;
+  if (watchedByPatch) {
+    watchedByPatch = false;
+    unwatchIo();
+  }
   return true;
 }
 

@@ -12,11 +12,18 @@
  * The concurrency slot is taken once for the whole call and handed to the final response's
  * exchange, which gives it back when the body has been read (or failed).
  *
+ * The request also belongs to the calling thread's scope for as long as it is open (see
+ * `interrupt/scope-binding.ts`): a kill, or a deadline of that scope, that comes while the body
+ * is being read through `response.body` — or before anyone reads it at all — aborts the
+ * request and frees its slot, not only one that comes while `urlopen` itself waits.
+ *
  * @module
  */
 
 import type { Waiter } from "@tendril/core";
 import type { Dispatcher } from "undici";
+import { bindToCurrentScope } from "../interrupt/scope-binding.js";
+import { unwatched } from "../interrupt/watch-io.js";
 import type { Gate } from "./concurrency.js";
 import { HttpError, HttpRequestError, TooManyRedirects } from "./errors.js";
 import { Exchange } from "./exchange.js";
@@ -73,13 +80,24 @@ export class UrlopenTask {
     this.#waiter = waiter;
     this.#original = url.href;
     const signal = plan.signal;
+    let removeListener: (() => void) | null = null;
     if (signal !== null) {
       const onAbort = (): void => {
         this.#current?.abort(signal.reason);
         this.#fail(signal.reason);
       };
       signal.addEventListener("abort", onAbort);
-      this.#cleanup = () => signal.removeEventListener("abort", onAbort);
+      removeListener = () => signal.removeEventListener("abort", onAbort);
+    }
+    const binding = bindToCurrentScope((reason) => {
+      this.#current?.abort(reason);
+      this.#fail(reason);
+    });
+    if (removeListener !== null || binding !== null) {
+      this.#cleanup = () => {
+        removeListener?.();
+        binding?.release();
+      };
     }
     const gate = plan.gate;
     if (gate === null) {
@@ -137,17 +155,20 @@ export class UrlopenTask {
     const exchange = new Exchange(method, url.href, plan.limit, redirected);
     exchange.headerWaiter = settle;
     this.#current = exchange;
-    plan.agent.dispatch(
-      {
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: body as Dispatcher.DispatchOptions["body"],
-        headersTimeout: plan.headersTimeout,
-        bodyTimeout: plan.bodyTimeout,
-      },
-      exchange as unknown as Dispatcher.DispatchHandler,
+    // Green already (and tied to the scope above): `watchIo()` must not tie it a second time.
+    unwatched(() =>
+      plan.agent.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: body as Dispatcher.DispatchOptions["body"],
+          headersTimeout: plan.headersTimeout,
+          bodyTimeout: plan.bodyTimeout,
+        },
+        exchange as unknown as Dispatcher.DispatchHandler,
+      ),
     );
   }
 

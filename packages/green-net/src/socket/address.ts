@@ -7,7 +7,16 @@
 
 import { describeValue } from "./errors.js";
 
-/** A TCP address as `[host, port]`, `{ host, port }` or an `AddressInfo`, or the path of a Unix socket. */
+/**
+ * A TCP address as `[host, port]`, `{ host, port }` or an `AddressInfo`, or the path of a Unix socket.
+ *
+ * @example
+ * ```ts
+ * await connect(["127.0.0.1", 8080]);
+ * await connect({ host: "127.0.0.1", port: 8080 });
+ * await connect("/tmp/app.sock"); // a Unix socket
+ * ```
+ */
 export type SocketAddress =
   | readonly [host: string, port: number]
   | { readonly host?: string; readonly port: number }

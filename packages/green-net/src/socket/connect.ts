@@ -10,12 +10,20 @@ import { connect as netConnect, type Socket } from "node:net";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { getHub, suspend, type TimerHandle } from "@tendril/core";
 import { lookup as greenLookup, type LookupFunction } from "../dns/resolver.js";
+import { unwatched } from "../interrupt/watch-io.js";
 import { parseAddress, type SocketAddress } from "./address.js";
 import { checkInteger, describeValue, SocketTimeout } from "./errors.js";
 import { GreenSocket } from "./green-socket.js";
 import { isIpLiteral } from "./tls.js";
 
-/** Options of `connect`. */
+/**
+ * Options of `connect`.
+ *
+ * @example
+ * ```ts
+ * const sock = await connect(["example.com", 443], { tls: true, timeout: 5000 });
+ * ```
+ */
 export interface ConnectOptions {
   /**
    * The most milliseconds to wait for the connection (and the TLS handshake), on the hub's
@@ -112,7 +120,8 @@ export function connect(
   }
   const highWaterMark = options.highWaterMark;
   return suspend<GreenSocket>((waiter) => {
-    const socket = start();
+    // A GreenSocket is green already: `watchIo()` must not tie it to the scope as well.
+    const socket = unwatched(start);
     let timer: TimerHandle | null = null;
     const connectEvent = secure ? "secureConnect" : "connect";
     const cleanup = (): void => {

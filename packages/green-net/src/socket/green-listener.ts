@@ -28,11 +28,19 @@
 
 import type { AddressInfo, Server, Socket } from "node:net";
 import { type SecureContext, TLSSocket, type TlsOptions } from "node:tls";
+import { inspect } from "node:util";
 import { getHub, suspend, type Waiter } from "@tendril/core";
-import { ListenerClosed } from "./errors.js";
+import { ListenerClosed, Unsupported } from "./errors.js";
 import { GreenSocket } from "./green-socket.js";
 
-/** What `accept()` resolves: the connection and the peer's address. */
+/**
+ * What `accept()` resolves: the connection and the peer's address.
+ *
+ * @example
+ * ```ts
+ * const [sock, { address, port }]: Accepted = await listener.accept();
+ * ```
+ */
 export type Accepted = [socket: GreenSocket, address: AddressInfo];
 
 /** @internal How `listen` configures a listener. */
@@ -95,17 +103,49 @@ export class GreenListener {
   }
 
   /**
-   * The address listened on: `{ address, family, port }`, or the path of a Unix socket.
+   * The address listened on: `{ address, family, port }`, or the path of a Unix socket. For
+   * the port alone — the one the OS picked after `listen([host, 0])` — read `port`.
    *
    * @example
    * ```ts
-   * const { port } = listener.address() as AddressInfo;
+   * const { address, family } = listener.address() as AddressInfo;
    * ```
    */
   address(): AddressInfo | string {
     const address = this.#server.address();
     if (address === null) throw new ListenerClosed();
     return address;
+  }
+
+  /**
+   * The TCP port listened on: after `listen([host, 0])`, the free port the OS picked.
+   *
+   * @throws {ListenerClosed} once the listener is closed.
+   * @throws {Unsupported} for a Unix socket listener, which has a path, not a port.
+   * @example
+   * ```ts
+   * const listener = await listen(["127.0.0.1", 0]);
+   * console.log(`listening on http://127.0.0.1:${listener.port}/`);
+   * ```
+   */
+  get port(): number {
+    const address = this.address();
+    if (typeof address === "string") {
+      throw new Unsupported(`a Unix socket listener has no port; it listens on ${address}`);
+    }
+    return address.port;
+  }
+
+  /** How `console.log` and `util.inspect` show it: `GreenListener { 127.0.0.1:8080, … }`. */
+  [inspect.custom](): string {
+    const address = this.#server.address();
+    if (address === null || this.#closed) return "GreenListener { closed }";
+    const where =
+      typeof address === "string"
+        ? address
+        : `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+    const tls = this.#init.tls === undefined ? "" : ", tls";
+    return `GreenListener { ${where}${tls}, pending: ${this.pending} }`;
   }
 
   /**

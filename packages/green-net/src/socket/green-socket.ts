@@ -2,7 +2,8 @@
  * `GreenSocket`: a `node:net` (or `node:tls`) socket that green threads use as if its calls
  * blocked — `recv`, `recvExactly`, `readLine`, `sendall` — the way the seed page's handlers do.
  *
- * How it reads: the socket runs in flowing mode into a small internal buffer. A `recv` that
+ * How it reads: the socket runs in flowing mode into a small buffer (`ReadBuffer`, in
+ * `read-buffer.ts`, which owns the bytes; this file owns who waits for them). A `recv` that
  * finds bytes returns them at once; one that finds none parks a single reader slot that the
  * next `'data'` event fills directly (no copy, no extra turn). When the buffer reaches its
  * high-water mark (64 KiB by default) the socket is paused, so a handler that reads slowly
@@ -27,6 +28,7 @@
  */
 
 import type { Socket } from "node:net";
+import { inspect } from "node:util";
 import { getHub, suspend, type TimerHandle, type Waiter } from "@tendril/core";
 import {
   ConcurrentRead,
@@ -37,8 +39,16 @@ import {
   SocketClosed,
   SocketTimeout,
 } from "./errors.js";
+import { ReadBuffer } from "./read-buffer.js";
 
-/** Options of a `GreenSocket`. */
+/**
+ * Options of a `GreenSocket`.
+ *
+ * @example
+ * ```ts
+ * const sock = new GreenSocket(net.connect(8080, "127.0.0.1"), { highWaterMark: 64 * 1024 });
+ * ```
+ */
 export interface GreenSocketOptions {
   /**
    * Bytes buffered from the peer before the socket stops reading (the peer then waits).
@@ -47,10 +57,24 @@ export interface GreenSocketOptions {
   highWaterMark?: number;
 }
 
-/** How `shutdown` closes a direction: `"write"` sends end-of-stream, `"read"` discards input, `"both"`. */
+/**
+ * How `shutdown` closes a direction: `"write"` sends end-of-stream, `"read"` discards input, `"both"`.
+ *
+ * @example
+ * ```ts
+ * await sock.shutdown("write"); // the peer reads end of stream; this side can still read
+ * ```
+ */
 export type ShutdownHow = "read" | "write" | "both";
 
-/** Options of `readLine`. */
+/**
+ * Options of `readLine`.
+ *
+ * @example
+ * ```ts
+ * const line = await sock.readLine({ maxLength: 8192 }); // LineTooLong past 8 KiB
+ * ```
+ */
 export interface ReadLineOptions {
   /** The longest line accepted, in bytes, counting the `"\n"`. Default 65536. */
   maxLength?: number;
@@ -58,7 +82,6 @@ export interface ReadLineOptions {
 
 const EMPTY: Uint8Array = Buffer.alloc(0);
 const RESOLVED: Promise<void> = Promise.resolve();
-const NEWLINE = 10;
 const DEFAULT_HWM = 65536;
 const DEFAULT_MAX_LINE = 65536;
 
@@ -96,16 +119,13 @@ export class GreenSocket {
   #closed = false;
   #writeShut = false;
   #error: Error | null = null;
-  #buffered = 0;
   #eof = false;
   #paused = false;
   #timeoutMs: number | null = null;
 
   readonly #hwm: number;
-  #chunks: Buffer[] = [];
-  #offset = 0;
+  readonly #input = new ReadBuffer();
   #ended = false; // the underlying socket emitted 'close'
-  #rScanned = 0; // readLine: bytes already searched for "\n"
   #pendingIndex = 0;
   // One entry per write still in Node's buffer, in write order: the sendall waiting for it
   // to reach the kernel, or null. Write callbacks come in the same order and shift it.
@@ -142,6 +162,29 @@ export class GreenSocket {
       this.#ended = true;
       this.#eof = true;
     } else socket.resume();
+  }
+
+  /**
+   * How `console.log` and `util.inspect` show it — the two ends, and its state — instead of
+   * the underlying socket's internals: `GreenSocket { 127.0.0.1:50312 -> 127.0.0.1:8080, buffered: 0 }`.
+   */
+  [inspect.custom](): string {
+    const socket = this.#socket;
+    const end = (host: string | undefined, port: number | undefined): string =>
+      host === undefined ? "?" : `${host.includes(":") ? `[${host}]` : host}:${port ?? "?"}`;
+    const ends =
+      socket.remoteAddress === undefined && socket.localAddress === undefined
+        ? "unix or unconnected"
+        : `${end(socket.localAddress, socket.localPort)} -> ${end(socket.remoteAddress, socket.remotePort)}`;
+    const state = this.#closed
+      ? ", closed"
+      : this.#error !== null
+        ? `, failed: ${this.#error.message}`
+        : this.#eof && this.#input.size === 0
+          ? ", at end"
+          : "";
+    const tls = "encrypted" in socket ? ", tls" : "";
+    return `GreenSocket { ${ends}${tls}, buffered: ${this.#input.size}${state} }`;
   }
 
   /** The underlying `net.Socket` (or `tls.TLSSocket`), for options this class does not wrap. */
@@ -181,7 +224,7 @@ export class GreenSocket {
 
   /** Bytes received and not yet read. */
   get bufferedAmount(): number {
-    return this.#buffered;
+    return this.#input.size;
   }
 
   /** The timeout set by `setTimeout`, or `null`. */
@@ -256,7 +299,7 @@ export class GreenSocket {
       return Promise.reject(badCount("recv: maxBytes", maxBytes));
     if (this.#rWaiter !== null) return Promise.reject(new ConcurrentRead("recv"));
     // Bytes are buffered: nothing to wait for, so no green operation (no switch, as in Eventlet).
-    if (this.#buffered > 0 && !this.#closed) return Promise.resolve(this.#take(maxBytes));
+    if (this.#input.size > 0 && !this.#closed) return Promise.resolve(this.#take(maxBytes));
     this.#rKind = RECV;
     this.#rN = maxBytes;
     return suspend<Uint8Array>(this.#startRead as (w: Waiter<Uint8Array>) => undefined);
@@ -304,7 +347,7 @@ export class GreenSocket {
     if (this.#rWaiter !== null) return Promise.reject(new ConcurrentRead("readLine"));
     this.#rKind = LINE;
     this.#rN = maxLength;
-    this.#rScanned = 0;
+    this.#input.resetScan();
     return suspend<string>(this.#startRead as (w: Waiter<string>) => undefined);
   }
 
@@ -493,9 +536,9 @@ export class GreenSocket {
     const socket = this.#socket;
     if (this.#closed) throw new SocketClosed("detach the socket");
     if (this.#rWaiter !== null) throw new ConcurrentRead("detach");
-    if (this.#buffered > 0) {
+    if (this.#input.size > 0) {
       throw new SocketClosed(
-        `detach the socket: ${this.#buffered} received byte(s) have not been read and would be lost`,
+        `detach the socket: ${this.#input.size} received byte(s) have not been read and would be lost`,
       );
     }
     socket.off("data", this.#onData);
@@ -517,13 +560,13 @@ export class GreenSocket {
       waiter.reject(new SocketClosed(opName(kind)));
       return undefined;
     }
-    if (kind === RECV && this.#buffered > 0) {
+    if (kind === RECV && this.#input.size > 0) {
       waiter.resolve(this.#take(this.#rN));
       return undefined;
     }
     this.#rWaiter = waiter;
     if (this.#tryComplete()) return undefined;
-    if (this.#paused && this.#buffered < this.#limit()) this.#resume();
+    if (this.#paused && this.#input.size < this.#limit()) this.#resume();
     if (this.#timeoutMs !== null)
       this.#rTimer = getHub().schedule(this.#timeoutMs, this.#onReadTimeout);
     return this.#cancelRead;
@@ -558,20 +601,20 @@ export class GreenSocket {
     const kind = this.#rKind;
     const n = this.#rN;
     if (kind === RECV) {
-      if (this.#buffered > 0) {
+      if (this.#input.size > 0) {
         this.#clearReader();
         waiter.resolve(this.#take(n));
         return true;
       }
     } else if (kind === EXACT) {
-      if (this.#buffered >= n) {
+      if (this.#input.size >= n) {
         this.#clearReader();
         waiter.resolve(this.#takeExactly(n));
         return true;
       }
     } else {
-      const end = this.#findNewline();
-      if (end > n || (end < 0 && this.#buffered >= n)) {
+      const end = this.#input.findNewline();
+      if (end > n || (end < 0 && this.#input.size >= n)) {
         this.#clearReader();
         waiter.reject(new LineTooLong(n));
         return true;
@@ -592,66 +635,23 @@ export class GreenSocket {
       if (kind === RECV) waiter.resolve(EMPTY);
       else if (kind === EXACT) {
         if (n === 0) waiter.resolve(EMPTY);
-        else waiter.reject(new IncompleteRead(this.#takeExactly(this.#buffered), n));
-      } else waiter.resolve(bufferToString(this.#takeExactly(this.#buffered)));
+        else waiter.reject(new IncompleteRead(this.#takeExactly(this.#input.size), n));
+      } else waiter.resolve(bufferToString(this.#takeExactly(this.#input.size)));
       return true;
     }
     return false;
   }
 
-  // Bytes up to and including the first "\n", or -1. Resumes where the last search stopped.
-  #findNewline(): number {
-    let skip = this.#rScanned;
-    let position = 0;
-    const chunks = this.#chunks;
-    for (let i = 0; i < chunks.length; i++) {
-      const chunk = chunks[i] as Buffer;
-      const start = i === 0 ? this.#offset : 0;
-      const length = chunk.length - start;
-      if (skip >= length) {
-        skip -= length;
-        position += length;
-        continue;
-      }
-      const found = chunk.indexOf(NEWLINE, start + skip);
-      if (found >= 0) return position + (found - start) + 1;
-      position += length;
-      skip = 0;
-    }
-    this.#rScanned = this.#buffered;
-    return -1;
-  }
-
+  // Taking may bring the buffer back under the high-water mark: resume the socket then.
   #take(max: number): Buffer {
-    const chunk = this.#chunks[0] as Buffer;
-    const offset = this.#offset;
-    const available = chunk.length - offset;
-    let out: Buffer;
-    if (available <= max) {
-      this.#chunks.shift();
-      this.#offset = 0;
-      this.#buffered -= available;
-      out = offset === 0 ? chunk : chunk.subarray(offset);
-    } else {
-      this.#offset = offset + max;
-      this.#buffered -= max;
-      out = chunk.subarray(offset, offset + max);
-    }
-    if (this.#paused && this.#buffered < this.#hwm) this.#resume();
+    const out = this.#input.take(max);
+    if (this.#paused && this.#input.size < this.#hwm) this.#resume();
     return out;
   }
 
   #takeExactly(n: number): Buffer {
-    if (n === 0) return EMPTY as Buffer;
-    const first = this.#chunks[0] as Buffer;
-    if (first.length - this.#offset >= n) return this.#take(n);
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const part = this.#take(n - filled);
-      part.copy(out, filled);
-      filled += part.length;
-    }
+    const out = this.#input.takeExactly(n);
+    if (this.#paused && this.#input.size < this.#hwm) this.#resume();
     return out;
   }
 
@@ -672,9 +672,7 @@ export class GreenSocket {
   }
 
   #discardInput(): void {
-    this.#chunks = [];
-    this.#offset = 0;
-    this.#buffered = 0;
+    this.#input.clear();
     if (this.#paused) this.#resume();
   }
 
@@ -694,16 +692,14 @@ export class GreenSocket {
         waiter.resolve(chunk);
         return;
       }
-      this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
+      this.#input.push(chunk);
       this.#clearReader();
       waiter.resolve(this.#take(this.#rN));
       return;
     }
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
+    this.#input.push(chunk);
     if (waiter !== null && this.#tryComplete()) return;
-    if (!this.#paused && this.#buffered >= this.#limit()) this.#pause();
+    if (!this.#paused && this.#input.size >= this.#limit()) this.#pause();
   };
 
   readonly #onEnd = (): void => {

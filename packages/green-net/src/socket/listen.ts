@@ -17,7 +17,14 @@ import { parseAddress, type SocketAddress } from "./address.js";
 import { checkInteger, describeValue, Unsupported } from "./errors.js";
 import { GreenListener } from "./green-listener.js";
 
-/** Options of `listen`. */
+/**
+ * Options of `listen`.
+ *
+ * @example
+ * ```ts
+ * const listener = await listen(["0.0.0.0", 8443], { backlog: 1024, tls: { key, cert } });
+ * ```
+ */
 export interface ListenOptions {
   /** The kernel's queue of connections not yet accepted by Node. Default 511. */
   backlog?: number;

@@ -55,10 +55,27 @@ export class StopServe extends TendrilError {
   }
 }
 
-/** A connection handler: runs in its own green thread; the socket is closed after it. */
+/**
+ * A connection handler: runs in its own green thread; the socket is closed after it.
+ *
+ * @example
+ * ```ts
+ * const echo: ServeHandler = async (sock) => {
+ *   for await (const chunk of sock) await sock.sendall(chunk);
+ * };
+ * await serve(listener, echo);
+ * ```
+ */
 export type ServeHandler = (socket: GreenSocket, address: AddressInfo) => unknown;
 
-/** Options of `serve`. */
+/**
+ * Options of `serve`.
+ *
+ * @example
+ * ```ts
+ * await serve(listener, handle, { concurrency: 10_000 });
+ * ```
+ */
 export interface ServeOptions {
   /** The most handlers running at once. Default 1000. */
   concurrency?: number;

@@ -19,7 +19,14 @@ import { getHub, suspend, type TimerHandle } from "@tendril/core";
 import { describeValue, SocketTimeout } from "./errors.js";
 import { GreenSocket } from "./green-socket.js";
 
-/** Options of `wrapTls`: the client's `tls.connect` options, or the server's with `server: true`. */
+/**
+ * Options of `wrapTls`: the client's `tls.connect` options, or the server's with `server: true`.
+ *
+ * @example
+ * ```ts
+ * const secure = await wrapTls(sock, { servername: "example.com", timeout: 5000 });
+ * ```
+ */
 export type WrapTlsOptions =
   | (ConnectionOptions & { server?: false; timeout?: number })
   | (TlsOptions & { server: true; secureContext?: SecureContext; timeout?: number });

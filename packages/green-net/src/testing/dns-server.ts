@@ -12,7 +12,16 @@ import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { isIPv4, isIPv6 } from "node:net";
 import { getHub } from "@tendril/core";
 
-/** What the responder answers for one name. */
+/**
+ * What the responder answers for one name.
+ *
+ * @example
+ * ```ts
+ * dns.set("web.test", { A: ["127.0.0.1"], ttl: 30 });
+ * dns.set("slow.test", { A: ["127.0.0.2"], delayMs: 500 });
+ * dns.set("broken.test", { servfail: true });
+ * ```
+ */
 export interface DnsRecordSet {
   /** IPv4 addresses (A records). */
   A?: string[];
@@ -28,7 +37,18 @@ export interface DnsRecordSet {
   drop?: boolean;
 }
 
-/** A running responder. */
+/**
+ * A running responder.
+ *
+ * @example
+ * ```ts
+ * const dns: DnsServer = await startDnsServer({ "web.test": { A: ["127.0.0.1"] } });
+ * const resolver = new Resolver({ servers: [dns.address], hostsFile: null });
+ * await resolver.resolve("web.test", { family: 4 });
+ * console.log(dns.queries); // the names asked, in order
+ * await dns.close();
+ * ```
+ */
 export interface DnsServer {
   /** The port it listens on (UDP, 127.0.0.1). */
   readonly port: number;

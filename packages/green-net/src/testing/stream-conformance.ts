@@ -14,7 +14,15 @@
 
 import { GreenThreadExit, sleep, spawn, withTimeout } from "@tendril/core";
 
-/** The part of `GreenSocket` the check exercises. */
+/**
+ * The part of `GreenSocket` the check exercises.
+ *
+ * @example
+ * ```ts
+ * // Anything with recv, sendall and close can be checked; a GreenSocket is one.
+ * const pair: readonly [StreamLike, StreamLike] = [client, server];
+ * ```
+ */
 export interface StreamLike {
   recv(maxBytes: number): Promise<Uint8Array>;
   sendall(data: Uint8Array | string): Promise<void>;
@@ -23,10 +31,30 @@ export interface StreamLike {
   close(): Promise<void>;
 }
 
-/** Makes a fresh connected pair; each check gets its own and closes both ends after. */
+/**
+ * Makes a fresh connected pair; each check gets its own and closes both ends after.
+ *
+ * @example
+ * ```ts
+ * const makePair: MakeStreamPair = async () => {
+ *   const listener = await listen(["127.0.0.1", 0]);
+ *   const client = await connect(listener.address() as AddressInfo);
+ *   const [server] = await listener.accept();
+ *   await listener.close();
+ *   return [client, server];
+ * };
+ * ```
+ */
 export type MakeStreamPair = () => Promise<readonly [StreamLike, StreamLike]>;
 
-/** The checks, by name. */
+/**
+ * The checks, by name.
+ *
+ * @example
+ * ```ts
+ * const passed: StreamCheck[] = await checkStreamPair(makePair); // ["round trip", …]
+ * ```
+ */
 export type StreamCheck =
   | "round trip"
   | "partial reads"
@@ -36,7 +64,14 @@ export type StreamCheck =
   | "second simultaneous read"
   | "backpressure";
 
-/** Options of `checkStreamPair`. */
+/**
+ * Options of `checkStreamPair`.
+ *
+ * @example
+ * ```ts
+ * await checkStreamPair(makePair, { skip: ["backpressure"], stepTimeout: 2000 });
+ * ```
+ */
 export interface StreamCheckOptions {
   /** Checks to leave out (e.g. `"second simultaneous read"` for a stream that allows it). */
   skip?: StreamCheck[];

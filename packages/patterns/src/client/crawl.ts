@@ -43,7 +43,15 @@ import {
 } from "./fetch-function.js";
 import { decodeText, readBody, statusError } from "./read-body.js";
 
-/** Options of `crawl`. Times are in milliseconds, sizes in bytes. */
+/**
+ * Options of `crawl`. Times are in milliseconds, sizes in bytes.
+ *
+ * @example
+ * ```ts
+ * const options: CrawlOptions = { concurrency: 20, maxPages: 100, maxDepth: 3, sameOrigin: true };
+ * for await (const page of crawl(["http://127.0.0.1:8080/"], options)) console.log(page.url);
+ * ```
+ */
 export interface CrawlOptions {
   /** The pool fetchers run on. Default: a new `GreenPool(concurrency)`. */
   pool?: GreenPool;
@@ -84,7 +92,16 @@ export interface CrawlOptions {
   frontier?: CrawlFrontier;
 }
 
-/** What the crawler knows about one page it fetched, or tried to. */
+/**
+ * What the crawler knows about one page it fetched, or tried to.
+ *
+ * @example
+ * ```ts
+ * for await (const page of crawl(["http://127.0.0.1:8080/"])) {
+ *   console.log(page.ok ? `${page.status} ${page.url}: ${page.links.length} links` : `${page.url}: ${page.error}`);
+ * }
+ * ```
+ */
 export type PageResult =
   | {
       readonly ok: true;
@@ -110,7 +127,17 @@ export type PageResult =
       readonly ms: number;
     };
 
-/** Running totals of a crawl. */
+/**
+ * Running totals of a crawl.
+ *
+ * @example
+ * ```ts
+ * const c = crawl(["http://127.0.0.1:8080/"], { maxPages: 50 });
+ * for await (const _page of c);
+ * const stats: CrawlStats = c.stats();
+ * console.log(`${stats.fetched} fetched, ${stats.failed} failed, ${stats.skipped} skipped`);
+ * ```
+ */
 export interface CrawlStats {
   /** URLs accepted into the frontier (never more than `maxPages`; with a shared frontier,
    * by every process, as last seen). */

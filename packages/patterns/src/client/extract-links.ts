@@ -13,7 +13,14 @@
 
 import { Parser } from "htmlparser2";
 
-/** Options of `extractLinks`. */
+/**
+ * Options of `extractLinks`.
+ *
+ * @example
+ * ```ts
+ * extractLinks(html, "https://example.com/", { protocols: ["https:"], keepFragment: true });
+ * ```
+ */
 export interface ExtractLinksOptions {
   /** Schemes to keep. Default `["http:", "https:"]`. */
   protocols?: readonly string[];

@@ -16,7 +16,15 @@ import { GreenPool, TendrilError, Timeout } from "@tendril/core";
 import { type FetchFunction, type FetchResponse, greenFetch } from "./fetch-function.js";
 import { readBody, statusError } from "./read-body.js";
 
-/** Options of `fetchAll`. Times are in milliseconds, sizes in bytes. */
+/**
+ * Options of `fetchAll`. Times are in milliseconds, sizes in bytes.
+ *
+ * @example
+ * ```ts
+ * for await (const r of fetchAll(urls, { concurrency: 50, timeout: 5000, read: (res) => res.text() }))
+ *   if (r.ok) console.log(r.url, r.value.length);
+ * ```
+ */
 export interface FetchAllOptions<T> {
   /**
    * The pool the fetches run on; its size bounds the fetches in flight (and `imap` counts them
@@ -37,7 +45,17 @@ export interface FetchAllOptions<T> {
   fetch?: FetchFunction;
 }
 
-/** One URL's outcome, in input order. */
+/**
+ * One URL's outcome, in input order.
+ *
+ * @example
+ * ```ts
+ * for await (const r of fetchAll(urls)) {
+ *   if (r.ok) console.log(r.url, r.status);
+ *   else console.log(r.url, "failed:", r.error);
+ * }
+ * ```
+ */
 export type FetchResult<T> =
   | { readonly ok: true; readonly url: string; readonly status: number; readonly value: T }
   | { readonly ok: false; readonly url: string; readonly error: unknown };

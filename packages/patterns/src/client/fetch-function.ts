@@ -11,16 +11,37 @@
 import { green } from "@tendril/core";
 import { type HttpResponse, type UrlopenInit, urlopen } from "@tendril/green-net";
 
-/** What a `FetchFunction` answers: a web `Response`, or green-net's `HttpResponse`. */
+/**
+ * What a `FetchFunction` answers: a web `Response`, or green-net's `HttpResponse`.
+ *
+ * @example
+ * ```ts
+ * const response: FetchResponse = await greenFetch(globalThis.fetch, url, {});
+ * console.log(response.status);
+ * ```
+ */
 export type FetchResponse = Response | HttpResponse;
 
-/** The request options the recipes pass: `urlopen`'s (`fetch` ignores the ones it lacks). */
+/**
+ * The request options the recipes pass: `urlopen`'s (`fetch` ignores the ones it lacks).
+ *
+ * @example
+ * ```ts
+ * const init: FetchInit = { headers: { accept: "text/html" }, maxResponseSize: 1 << 20 };
+ * ```
+ */
 export type FetchInit = UrlopenInit & Record<string, unknown>;
 
 /**
  * A `fetch`-compatible function. Options the recipes pass beyond `fetch`'s (`maxResponseSize`,
  * `lookup`) are `urlopen`'s; other clients may ignore them, as the recipes check sizes and
  * addresses themselves as well.
+ *
+ * @example
+ * ```ts
+ * const viaUrlopen: FetchFunction = (url, init) => urlopen(url, init);
+ * const title = await fetchFeedTitle(feedUrl, { fetch: viaUrlopen });
+ * ```
  */
 export type FetchFunction = (url: string, init: FetchInit) => Promise<FetchResponse>;
 

@@ -15,7 +15,14 @@ import { green } from "@tendril/core";
 import { HttpError, HttpResponse, ResponseTooLarge } from "@tendril/green-net";
 import type { FetchResponse } from "./fetch-function.js";
 
-/** Options of `readBody`. */
+/**
+ * Options of `readBody`.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readBody(response, { maxBytes: 1 << 20 }); // rejects past 1 MiB
+ * ```
+ */
 export interface ReadBodyOptions {
   /** The most bytes to accept. Default: no limit. */
   maxBytes?: number;

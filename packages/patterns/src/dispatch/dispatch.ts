@@ -32,12 +32,28 @@ import {
   Timeout,
 } from "@tendril/core";
 
-/** One entry of a dispatch's results: the value, or the error, of one upstream call. */
+/**
+ * One entry of a dispatch's results: the value, or the error, of one upstream call.
+ *
+ * @example
+ * ```ts
+ * for (const r of await dispatch(urls, fetchTitle, { pool }))
+ *   console.log(r.ok ? r.value : `failed: ${r.error}`, `(${r.ms} ms)`);
+ * ```
+ */
 export type Settled<R> =
   | { readonly ok: true; readonly value: R; readonly ms: number }
   | { readonly ok: false; readonly error: unknown; readonly ms: number };
 
-/** Options of `dispatch`. Times are in milliseconds. */
+/**
+ * Options of `dispatch`. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const options: DispatchOptions = { pool, deadline: 2000, timeout: 1000, maxFanout: 50 };
+ * const results = await dispatch(urls, fetchTitle, options);
+ * ```
+ */
 export interface DispatchOptions {
   /**
    * The pool the calls run on. Pass one shared by every request (the point of the pattern).

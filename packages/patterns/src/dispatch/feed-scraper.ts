@@ -33,7 +33,14 @@ import { parseFeedTitle } from "./feed-title.js";
 import { type GuardedFetchOptions, guardedFetch, sharedGuardLookup } from "./guarded-fetch.js";
 import type { OutboundPolicy } from "./outbound-guard.js";
 
-/** Options of `fetchFeedTitle`. Sizes are in bytes. */
+/**
+ * Options of `fetchFeedTitle`. Sizes are in bytes.
+ *
+ * @example
+ * ```ts
+ * const title = await fetchFeedTitle(url, { allowLoopback: true, maxFeedBytes: 1 << 20 });
+ * ```
+ */
 export interface FetchFeedTitleOptions extends OutboundPolicy {
   /** Largest feed read. Default 1 MiB. */
   maxFeedBytes?: number;
@@ -45,7 +52,14 @@ export interface FetchFeedTitleOptions extends OutboundPolicy {
   lookup?: LookupFunction;
 }
 
-/** Options of `createFeedScraper`. Times are in milliseconds, sizes in bytes. */
+/**
+ * Options of `createFeedScraper`. Times are in milliseconds, sizes in bytes.
+ *
+ * @example
+ * ```ts
+ * const handler = createFeedScraper({ pool, deadline: 5000, timeout: 2000, maxFeeds: 50 });
+ * ```
+ */
 export interface FeedScraperOptions extends FetchFeedTitleOptions {
   /**
    * The global pool every request's fetches share. Default: `defaultDispatchPool()`, a
@@ -62,7 +76,16 @@ export interface FeedScraperOptions extends FetchFeedTitleOptions {
   maxRequestBytes?: number;
 }
 
-/** One feed in the scraper's JSON answer. */
+/**
+ * One feed in the scraper's JSON answer.
+ *
+ * @example
+ * ```ts
+ * // The JSON answer of createFeedScraper (sent `accept: application/json`) lists one per feed.
+ * const { results } = (await response.json()) as { results: FeedTitleResult[] };
+ * for (const r of results) console.log(r.ok ? r.title : `${r.url}: ${r.error.code}`);
+ * ```
+ */
 export type FeedTitleResult =
   | { url: string; ok: true; title: string; ms: number }
   | { url: string; ok: false; error: { code: string; message: string }; ms: number };

@@ -15,7 +15,15 @@ import { TendrilError } from "@tendril/core";
 import { parseFeed } from "feedsmith";
 import { Parser } from "htmlparser2";
 
-/** The feed formats recognised. */
+/**
+ * The feed formats recognised.
+ *
+ * @example
+ * ```ts
+ * const { format, title } = parseFeedTitle(text);
+ * if (format === "atom") console.log(`an Atom feed: ${title}`);
+ * ```
+ */
 export type FeedFormat = "rss" | "atom" | "rdf" | "json";
 
 /**

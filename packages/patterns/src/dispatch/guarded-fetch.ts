@@ -43,7 +43,14 @@ export class RedirectError extends TendrilError {
   }
 }
 
-/** Options of `guardedFetch`. */
+/**
+ * Options of `guardedFetch`.
+ *
+ * @example
+ * ```ts
+ * const { response } = await guardedFetch(url, { policy: { allowPrivate: true }, maxRedirects: 3 });
+ * ```
+ */
 export interface GuardedFetchOptions {
   /** What may be reached. Default `{}`: public addresses only. */
   policy?: OutboundPolicy;

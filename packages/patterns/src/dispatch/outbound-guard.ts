@@ -14,8 +14,8 @@
  *
  * Trade-off: a hostname with *any* refused address is refused whole, even if it also has a
  * public one — a mixed answer is how rebinding attacks look, and "try the next address" would
- * let the attacker pick. Addresses that embed an IPv4 address (IPv4-mapped, NAT64, 6to4) are
- * judged by the IPv4 address inside.
+ * let the attacker pick. Addresses that embed an IPv4 address (IPv4-mapped, IPv4-compatible,
+ * NAT64, SIIT, 6to4) are judged by the IPv4 address inside, however they are spelled.
  *
  * @module
  */
@@ -36,12 +36,23 @@ const ipaddr = createRequire(import.meta.url)("ipaddr.js") as typeof IpAddr;
  * carrier-grade NAT, IPv6 unique-local and site-local), `link-local` (169.254/16, fe80::/10 —
  * where cloud metadata services live), or `reserved` (multicast, broadcast, documentation,
  * benchmarking and every other special-purpose range).
+ *
+ * @example
+ * ```ts
+ * const category: AddressCategory = classifyAddress("10.0.0.7"); // "private"
+ * ```
  */
 export type AddressCategory = "public" | "loopback" | "private" | "link-local" | "reserved";
 
 /**
  * Which destinations an outbound request may reach. Everything but `public` is refused by
  * default; `reserved` addresses are always refused.
+ *
+ * @example
+ * ```ts
+ * const policy: OutboundPolicy = { allowLoopback: true, protocols: ["http:", "https:"] };
+ * const { response } = await guardedFetch("http://127.0.0.1:8080/feed", { policy });
+ * ```
  */
 export interface OutboundPolicy {
   /** Allow loopback (127.0.0.0/8, ::1, and the unspecified 0.0.0.0/::). Default `false`. */
@@ -112,6 +123,22 @@ const V6_CATEGORY: Record<string, AddressCategory> = {
 function embeddedV4(address: IpAddr.IPv6): IpAddr.IPv4 | null {
   const range = address.range();
   const p = address.parts;
+  // ::a.b.c.d in hex (IPv4-compatible, ::/96, e.g. `::7f00:1`): ipaddr.js reads the dotted
+  // spelling as IPv4-mapped but calls the hex one plain unicast. `::` and `::1` keep their
+  // own ranges (unspecified, loopback), which judge them the same way anyway.
+  if (
+    range === "unicast" &&
+    p[0] === 0 &&
+    p[1] === 0 &&
+    p[2] === 0 &&
+    p[3] === 0 &&
+    p[4] === 0 &&
+    p[5] === 0
+  ) {
+    return ipaddr.IPv4.parse(
+      `${(p[6] as number) >> 8}.${(p[6] as number) & 255}.${(p[7] as number) >> 8}.${(p[7] as number) & 255}`,
+    );
+  }
   // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible), 64:ff9b::a.b.c.d (NAT64),
   // ::ffff:0:a.b.c.d (SIIT): the IPv4 address is the last 32 bits.
   if (range === "ipv4Mapped" || range === "rfc6052" || range === "rfc6145") {
@@ -130,7 +157,8 @@ function embeddedV4(address: IpAddr.IPv6): IpAddr.IPv4 | null {
 
 /**
  * Says what kind of address `address` (an IPv4 or IPv6 literal, brackets allowed) is.
- * Addresses that carry an IPv4 address inside (IPv4-mapped, NAT64, 6to4) are judged by it.
+ * Addresses that carry an IPv4 address inside (IPv4-mapped, IPv4-compatible, NAT64, SIIT,
+ * 6to4) are judged by it, in any spelling (`::ffff:127.0.0.1`, `::ffff:7f00:1`, `::7f00:1`).
  *
  * @throws {TypeError} when `address` is not an IP address literal.
  * @example

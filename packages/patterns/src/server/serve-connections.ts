@@ -41,7 +41,17 @@ import {
   type SocketAddress,
 } from "@tendril/green-net";
 
-/** What a connection handler receives beside the socket. */
+/**
+ * What a connection handler receives beside the socket.
+ *
+ * @example
+ * ```ts
+ * await serveConnections(["127.0.0.1", 7000], async (sock, { peer, signal }: ConnectionContext) => {
+ *   console.log(`connection from ${peer.address}`);
+ *   await sock.sendall(await (await fetch("http://127.0.0.1:8080/motd", { signal })).text());
+ * });
+ * ```
+ */
 export interface ConnectionContext {
   /** The peer's address. */
   readonly peer: AddressInfo;
@@ -49,10 +59,31 @@ export interface ConnectionContext {
   readonly signal: AbortSignal;
 }
 
-/** A connection handler: the socket is closed for you when it returns or throws. */
+/**
+ * A connection handler: the socket is closed for you when it returns or throws.
+ *
+ * @example
+ * ```ts
+ * const echo: ConnectionHandler = async (sock) => {
+ *   for await (const chunk of sock) await sock.sendall(chunk);
+ * };
+ * await serveConnections(["127.0.0.1", 7000], echo);
+ * ```
+ */
 export type ConnectionHandler = (socket: GreenSocket, context: ConnectionContext) => unknown;
 
-/** Options of `serveConnections`. Times are in milliseconds. */
+/**
+ * Options of `serveConnections`. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * await serveConnections(["0.0.0.0", 7000], handler, {
+ *   concurrency: 1000,
+ *   drainTimeout: 10_000,
+ *   signals: ["SIGTERM"],
+ * });
+ * ```
+ */
 export interface ServeConnectionsOptions {
   /** Connections handled at once (the pool's size). Default 10_000, as in the seed. */
   concurrency?: number;
@@ -79,7 +110,16 @@ export interface ServeConnectionsOptions {
   log?: (message: string) => void;
 }
 
-/** A running server (in a cluster primary: the workers, taken together). */
+/**
+ * A running server (in a cluster primary: the workers, taken together).
+ *
+ * @example
+ * ```ts
+ * const server: ConnectionServer = await serveConnections(["127.0.0.1", 7000], handler);
+ * console.log(server.address, server.connections());
+ * await server.shutdown(); // stop accepting, drain, then resolve
+ * ```
+ */
 export interface ConnectionServer {
   /** The address served. */
   readonly address: AddressInfo | string;
@@ -203,7 +243,9 @@ function serveOn(
   const onError = options.onError ?? reportDefault;
   const log = options.log ?? (() => undefined);
   const controller = new AbortController();
-  const live = new Set<GreenThread<unknown>>();
+  // Invariant: every connection thread is here from the moment it is spawned — not from when
+  // it starts — with its socket, so a shutdown sees (and can close) one that has not run yet.
+  const live = new Map<GreenThread<unknown>, GreenSocket>();
   let drained: Event<void> | null = null;
   let shutdownPromise: Promise<void> | null = null;
   let resolveClosed!: () => void;
@@ -214,8 +256,9 @@ function serveOn(
 
   const runConnection = async (socket: GreenSocket, peer: AddressInfo): Promise<void> => {
     const self = getCurrent();
-    live.add(self);
     try {
+      // Spawned before a shutdown began but started after: the server has stopped serving.
+      if (controller.signal.aborted) return;
       await handler(socket, { peer, signal: controller.signal });
     } catch (error) {
       if (!(error instanceof GreenThreadExit))
@@ -248,8 +291,9 @@ function serveOn(
       }
       const [socket, peer] = accepted;
       try {
-        // Invariant: spawnN waits while the pool is full, so a full server stops accepting.
-        await pool.spawnN(runConnection, socket, peer);
+        // Invariant: spawn waits while the pool is full, so a full server stops accepting.
+        const thread = await pool.spawn(runConnection, socket, peer);
+        if (!thread.dead) live.set(thread, socket);
       } catch (error) {
         await socket.close().catch(() => undefined);
         throw error;
@@ -310,7 +354,14 @@ function serveOn(
     }
     const stragglers = [...live];
     if (stragglers.length > 0) log(`killing ${stragglers.length} connection(s) still open`);
-    await Promise.all(stragglers.map((thread) => thread.kill()));
+    // A thread killed before it started never runs its `finally`: close its socket here.
+    await Promise.all(
+      stragglers.map(async ([thread, socket]) => {
+        await thread.kill();
+        live.delete(thread);
+        await socket.close().catch(() => undefined);
+      }),
+    );
     // Invariant: the signal listeners stay until the end, so a second Ctrl-C during the drain
     // forces it instead of killing the process with connections half-closed.
     for (const signal of signals) process.off(signal, onSignal);

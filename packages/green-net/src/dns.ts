@@ -1,0 +1,23 @@
+/**
+ * `@tendril/green-net/dns`: the green resolver — non-blocking, cached, `/etc/hosts`-aware —
+ * and its `dns.lookup` drop-in for `net`, `http` and undici.
+ *
+ * @module
+ */
+
+/** DNS: the green resolver (non-blocking, cached, `/etc/hosts`-aware) and its `dns.lookup` drop-in. */
+export { DnsError, type DnsErrorCode } from "./dns/dns-error.js";
+export { type HostsEntry, HostsFile, parseHosts } from "./dns/hosts-file.js";
+export {
+  getDefaultResolver,
+  type LookupAddress,
+  type LookupCallback,
+  type LookupFunction,
+  type LookupOptions,
+  lookup,
+  type ResolveOptions,
+  Resolver,
+  type ResolverOptions,
+  resolve,
+  setDefaultResolver,
+} from "./dns/resolver.js";

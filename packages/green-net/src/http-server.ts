@@ -1,0 +1,26 @@
+/**
+ * `@tendril/green-net/http-server`: `serveHttp` — a web-standard `(request) => Response`
+ * handler per request, each in its own green thread, on `node:http` — without undici.
+ *
+ * @module
+ */
+
+/** HTTP server: a web-standard handler per request, each in its own green thread, on node:http. */
+export {
+  type AccessLogEntry,
+  type AccessLogFormat,
+  type AccessLogSink,
+  formatAccessLog,
+} from "./http-server/access-log.js";
+export { RequestTooLarge } from "./http-server/limits.js";
+export { Response } from "./http-server/response.js";
+export {
+  type CloseOptions,
+  type HttpHandler,
+  type HttpListenerLike,
+  HttpServer,
+  type ServeHttpInfo,
+  type ServeHttpOptions,
+  serveHttp,
+} from "./http-server/serve-http.js";
+export { ServerRequest } from "./http-server/server-request.js";
