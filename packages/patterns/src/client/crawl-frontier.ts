@@ -11,7 +11,14 @@
  * @module
  */
 
-/** One URL to crawl, as a shared frontier stores it. */
+/**
+ * One URL to crawl, as a shared frontier stores it.
+ *
+ * @example
+ * ```ts
+ * const task: FrontierTask = { url: "http://127.0.0.1:8080/", depth: 0, referrer: null };
+ * ```
+ */
 export interface FrontierTask {
   readonly url: string;
   /** Link depth (start URLs are 0). */
@@ -20,7 +27,14 @@ export interface FrontierTask {
   readonly referrer: string | null;
 }
 
-/** A page's outcome as a shared frontier records it: JSON-safe, without the links' text. */
+/**
+ * A page's outcome as a shared frontier records it: JSON-safe, without the links' text.
+ *
+ * @example
+ * ```ts
+ * for (const { value } of await frontier.results()) console.log(value.ok ? value.status : value.error?.message, value.url);
+ * ```
+ */
 export interface PageRecord {
   readonly url: string;
   readonly ok: boolean;
@@ -42,7 +56,15 @@ export interface PageRecord {
   };
 }
 
-/** What `CrawlFrontier.finish` did. */
+/**
+ * What `CrawlFrontier.finish` did.
+ *
+ * @example
+ * ```ts
+ * const done = await frontier.finish(task, links, record, 5000);
+ * if (done.first) console.log(`${done.added} new links, ${done.unfinished} URLs to go`);
+ * ```
+ */
 export interface FrontierFinish {
   /** True when this call finished the URL; false when another worker already had. */
   readonly first: boolean;
