@@ -5,16 +5,18 @@ import { type LocalInternet, startInternet } from "../src/internet/internet.js";
 import { killAll, type Program, start } from "./run.js";
 
 /**
- * Fault tests of `crawler --redis URL --workers N`, against a real redis-server and a local
- * site. The site's size: 5,000 pages was the goal, but on the shared 2-core test machine a
- * 5,000-page crawl takes over a minute; 1,500 pages keeps each test near 30 s there.
- * `TENDRIL_FAULT_PAGES` overrides it.
+ * Fault tests of `crawler --redis URL --workers N`, against a real redis-server and local
+ * sites. The kill -9 test crawls 5,000 pages (about 30 s on the 2-core test machine when it is
+ * not shared; `TENDRIL_FAULT_PAGES` overrides it); the restart test a 1,500-page site, which is
+ * enough to restart Redis in the middle of it.
  */
-const PAGES = Number(process.env.TENDRIL_FAULT_PAGES ?? 1500);
+const PAGES = Number(process.env.TENDRIL_FAULT_PAGES ?? 5000);
+const SMALL_PAGES = 1500;
 
 let redis: RedisServer;
 let admin: Redis;
 let net: LocalInternet;
+let small: LocalInternet;
 let names = 0;
 
 beforeAll(async () => {
@@ -22,11 +24,13 @@ beforeAll(async () => {
   admin = new Redis(redis.url, { maxRetriesPerRequest: null });
   admin.on("error", () => {}); // reconnects by itself across the restart test
   net = await startInternet({ pages: PAGES, latency: 0, failures: false });
+  small = await startInternet({ pages: SMALL_PAGES, latency: 0, failures: false, seed: 2 });
 });
 
 afterAll(async () => {
   admin?.disconnect();
   await net?.close();
+  await small?.close();
   await redis?.stop();
 });
 
@@ -44,7 +48,12 @@ async function recordedUrls(name: string): Promise<string[]> {
 }
 
 /** Starts the crawler on the test's site, with its frontier under `name`. */
-function crawler(name: string, workers: number, maxPages = 100_000): Program {
+function crawler(
+  name: string,
+  workers: number,
+  maxPages = 100_000,
+  site: LocalInternet = net,
+): Program {
   return start("crawler", [
     "--redis",
     redis.url,
@@ -59,7 +68,7 @@ function crawler(name: string, workers: number, maxPages = 100_000): Program {
     "--timeout",
     "5s",
     "-q",
-    net.homeUrl,
+    site.homeUrl,
   ]);
 }
 
@@ -71,19 +80,19 @@ async function waitForRecords(name: string, atLeast: number, ms: number): Promis
   }
 }
 
-/** Every page of the site (articles, home), as absolute URLs. */
-function sitePages(): string[] {
-  return net.site.pages().map((p) => new URL(p.path, net.origin).href);
+/** Every page of a site (articles, home), as absolute URLs. */
+function sitePages(site: LocalInternet): string[] {
+  return site.site.pages().map((p) => new URL(p.path, site.origin).href);
 }
 
-function expectEveryPageOnce(urls: readonly string[]): void {
+function expectEveryPageOnce(urls: readonly string[], site: LocalInternet = net): void {
   expect(new Set(urls).size).toBe(urls.length); // nothing reported twice
   const got = new Set(urls);
-  const missing = sitePages().filter((url) => !got.has(url));
+  const missing = sitePages(site).filter((url) => !got.has(url));
   expect(missing).toEqual([]); // nothing lost
 }
 
-describe("crawler --redis URL --workers N", { timeout: 180_000 }, () => {
+describe("crawler --redis URL --workers N", { timeout: 240_000 }, () => {
   test("kill -9 of a worker mid-crawl: every page is still fetched and reported exactly once", async () => {
     const name = `kill${++names}`;
     const program = crawler(name, 3);
@@ -92,7 +101,7 @@ describe("crawler --redis URL --workers N", { timeout: 180_000 }, () => {
     expect(victim).toBeGreaterThan(0);
     await waitForRecords(name, Math.floor(PAGES / 5), 120_000);
     process.kill(victim, "SIGKILL");
-    const code = await program.exited(150_000);
+    const code = await program.exited(220_000);
     const out = program.stdout();
     expect(out).toMatch(/worker 2 \(pid \d+\) ended by SIGKILL/);
     expect(out).toMatch(/1 died \(2: SIGKILL\)/);
@@ -104,19 +113,19 @@ describe("crawler --redis URL --workers N", { timeout: 180_000 }, () => {
 
   test("Redis restarted mid-crawl (appendonly, fsync always): the workers reconnect and finish", async () => {
     const name = `restart${++names}`;
-    const program = crawler(name, 2);
+    const program = crawler(name, 2, 100_000, small);
     await program.waitFor(/workers: /, 60_000);
-    await waitForRecords(name, Math.floor(PAGES / 5), 120_000);
+    await waitForRecords(name, Math.floor(SMALL_PAGES / 5), 120_000);
     await redis.restart({ downMs: 500 });
     const code = await program.exited(150_000);
     expect(code).toBe(0);
     expect(program.stdout()).toMatch(/Workers: 2, all finished/);
-    expectEveryPageOnce(await recordedUrls(name));
+    expectEveryPageOnce(await recordedUrls(name), small);
   });
 
   test("a malformed entry in the stream is dead-lettered, and the crawl finishes", async () => {
     const name = `malformed${++names}`;
-    const program = crawler(name, 2, 300); // a part of the site is enough here
+    const program = crawler(name, 2, 300, small); // a part of a site is enough here
     await program.waitFor(/workers: /, 60_000);
     await waitForRecords(name, 1, 60_000);
     await admin.xadd(keys(name).queue, "*", "v", "{not a task");
@@ -133,10 +142,10 @@ describe("crawler --redis URL --workers N", { timeout: 180_000 }, () => {
 
   test("--workers needs --redis, and a whole number", async () => {
     const a = start("crawler", ["--workers", "2"]);
-    expect(await a.exited()).toBe(2);
+    expect(await a.exited(60_000)).toBe(2);
     expect(a.stderr()).toMatch(/--workers needs --redis URL/);
     const b = start("crawler", ["--redis", redis.url, "--workers", "0"]);
-    expect(await b.exited()).toBe(2);
+    expect(await b.exited(60_000)).toBe(2);
     expect(b.stderr()).toMatch(/--workers must be an integer from 1 to 256, received 0/);
   });
 });

@@ -16,9 +16,7 @@
  *
  * @example
  * ```ts
- * const start: FrontierTask = { url: "http://127.0.0.1:8080/", depth: 0, referrer: null };
- * await frontier.seed([start], 1000);
- * const task = await frontier.take(5000); // a FrontierTask, or null after 5 s
+ * const task: FrontierTask = { url: "http://127.0.0.1:8080/", depth: 0, referrer: null };
  * ```
  */
 export interface FrontierTask {
@@ -34,11 +32,7 @@ export interface FrontierTask {
  *
  * @example
  * ```ts
- * const record: PageRecord = {
- *   url: task.url, ok: true, depth: task.depth, referrer: task.referrer, ms: 42,
- *   status: 200, finalUrl: task.url, contentType: "text/html", bytes: 5120, links: links.length,
- * };
- * await frontier.finish(task, links, record, 1000);
+ * for (const { value } of await frontier.results()) console.log(value.ok ? value.status : value.error?.message, value.url);
  * ```
  */
 export interface PageRecord {
@@ -67,9 +61,8 @@ export interface PageRecord {
  *
  * @example
  * ```ts
- * const done: FrontierFinish = await frontier.finish(task, links, record, 1000);
- * if (!done.first) console.log(`${task.url} was already finished by another worker`);
- * console.log(`+${done.added} new, ${done.duplicates} seen before, ${done.unfinished} to go`);
+ * const done = await frontier.finish(task, links, record, 5000);
+ * if (done.first) console.log(`${done.added} new links, ${done.unfinished} URLs to go`);
  * ```
  */
 export interface FrontierFinish {

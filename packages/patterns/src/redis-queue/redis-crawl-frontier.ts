@@ -16,7 +16,14 @@ import type {
 } from "../client/crawl-frontier.js";
 import { RedisQueue, type RedisQueueOptions, type RedisResult } from "./redis-queue.js";
 
-/** Options of `RedisCrawlFrontier`: those of the `RedisQueue` it runs on. */
+/**
+ * Options of `RedisCrawlFrontier`: those of the `RedisQueue` it runs on.
+ *
+ * @example
+ * ```ts
+ * const options: RedisCrawlFrontierOptions = { redis: "redis://127.0.0.1:6379", name: "site", visibilityTimeout: 15_000 };
+ * ```
+ */
 export type RedisCrawlFrontierOptions = Omit<RedisQueueOptions, "codec">;
 
 function isTask(value: unknown): value is FrontierTask {

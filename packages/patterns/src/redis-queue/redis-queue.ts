@@ -28,7 +28,14 @@ import { getHub, green, QueueEmpty, sleep, TendrilError, withTimeout } from "@te
 import { Redis } from "ioredis";
 import { DEAD, DONE, PUT, RECLAIM, runScript } from "./scripts.js";
 
-/** Options of `RedisQueue`. Times are in milliseconds. */
+/**
+ * Options of `RedisQueue`. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const options: RedisQueueOptions = { redis: "redis://127.0.0.1:6379", name: "jobs", visibilityTimeout: 60_000 };
+ * ```
+ */
 export interface RedisQueueOptions {
   /**
    * The Redis server: a URL (`redis://127.0.0.1:6379/0`), or an ioredis client (not closed by
@@ -59,13 +66,27 @@ export interface RedisQueueOptions {
   prefetch?: number;
 }
 
-/** Turns items into stream field values and back. `decode` throws for a malformed value. */
+/**
+ * Turns items into stream field values and back. `decode` throws for a malformed value.
+ *
+ * @example
+ * ```ts
+ * const codec: RedisQueueCodec<Date> = { encode: (d) => d.toISOString(), decode: (t) => new Date(t) };
+ * ```
+ */
 export interface RedisQueueCodec<T> {
   encode(item: T): string;
   decode(text: string): T;
 }
 
-/** Options of `RedisQueue.put`. */
+/**
+ * Options of `RedisQueue.put`.
+ *
+ * @example
+ * ```ts
+ * await queue.put(url, { key: url, maxKeys: 10_000, timeout: 5000 });
+ * ```
+ */
 export interface RedisPutOptions {
   /** Admit the item only if no item was ever put with this key (the dedupe set). */
   key?: string;
@@ -75,13 +96,27 @@ export interface RedisPutOptions {
   timeout?: number | null;
 }
 
-/** One follow-up item for `taskDone(item, { put })`. */
+/**
+ * One follow-up item for `taskDone(item, { put })`.
+ *
+ * @example
+ * ```ts
+ * const follow: RedisFollowUp<string> = { item: "/next", key: "/next" };
+ * ```
+ */
 export interface RedisFollowUp<T> {
   item: T;
   key?: string;
 }
 
-/** Options of `RedisQueue.taskDone`. */
+/**
+ * Options of `RedisQueue.taskDone`.
+ *
+ * @example
+ * ```ts
+ * await queue.taskDone(job, { put: [{ item: "/next", key: "/next" }], maxKeys: 1000, result: { ok: true } });
+ * ```
+ */
 export interface RedisTaskDoneOptions<T, R> {
   /** Items to put in the same atomic step (each admitted as `put(item, { key, maxKeys })`). */
   put?: readonly RedisFollowUp<T>[];
@@ -91,7 +126,15 @@ export interface RedisTaskDoneOptions<T, R> {
   result?: R;
 }
 
-/** What `taskDone` did. */
+/**
+ * What `taskDone` did.
+ *
+ * @example
+ * ```ts
+ * const { first, added } = await queue.taskDone(job);
+ * if (!first) console.log("another consumer finished it first");
+ * ```
+ */
 export interface RedisTaskDone {
   /** True when this call finished the item; false when another consumer already had. */
   readonly first: boolean;
@@ -104,7 +147,14 @@ export interface RedisTaskDone {
   readonly unfinished: number;
 }
 
-/** One entry of the dead-letter stream. */
+/**
+ * One entry of the dead-letter stream.
+ *
+ * @example
+ * ```ts
+ * for (const dead of await queue.deadLetters()) console.log(dead.reason, dead.fields);
+ * ```
+ */
 export interface DeadLetter {
   /** The dead-letter entry's own id. */
   readonly deadId: string;
@@ -117,7 +167,15 @@ export interface DeadLetter {
   readonly fields: Readonly<Record<string, string>>;
 }
 
-/** One recorded result. */
+/**
+ * One recorded result.
+ *
+ * @example
+ * ```ts
+ * const [first] = await queue.results<{ url: string }>({ count: 1 });
+ * console.log(first?.id, first?.value.url);
+ * ```
+ */
 export interface RedisResult<R> {
   readonly id: string;
   readonly value: R;
