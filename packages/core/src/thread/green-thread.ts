@@ -23,10 +23,94 @@ import { getHub, type TimerHandle } from "../hub/hub.js";
 import { report } from "../hub/report.js";
 import { createThreadContext } from "./thread-context.js";
 
-const context = createThreadContext<GreenThread<unknown>>();
+/**
+ * @internal A cancel scope nested in a green thread: one per `withTimeout` call and per armed
+ * `Timeout`. The thread itself is its root scope, so a thread that never nests one carries
+ * nothing more. The async context carries the innermost scope; a green operation belongs to
+ * the scope current when it started, and a deadline interrupts only the operations of its
+ * scope and of the scopes nested in it (trio's model).
+ */
+export class Scope {
+  readonly thread: GreenThread<unknown>;
+  /** The enclosing scope, or `null` when it is the thread's root. */
+  readonly parent: Scope | null;
+  /** An interruption kept for the next operation started in this scope (or nested in it). */
+  pending: unknown = undefined;
+  hasPending = false;
+  /** Set when the scope's code is done: nothing is delivered to it any more. */
+  closed = false;
+
+  constructor(thread: GreenThread<unknown>, parent: Scope | null) {
+    this.thread = thread;
+    this.parent = parent;
+  }
+
+  /** True when `scope` is this one or nested in it. */
+  encloses(scope: Scope | null): boolean {
+    for (let s = scope; s !== null; s = s.parent) if (s === this) return true;
+    return false;
+  }
+}
+
+type Context = GreenThread<unknown> | Scope;
+
+const context = createThreadContext<Context>();
 
 /** @internal How thread identity travels in this process: "als" or "hooks". */
 export const contextKind = context.kind;
+
+// A hand-over in flight: a waiter resolved with a value whose continuation may not have run
+// yet. An interruption that lands meanwhile must not tear down an operation wrapping it (a
+// `withTimeout`, a `green()`), or the value would be lost. So each resolve stamps its thread
+// with the current *epoch*, which moves on once per hub pass (by then every continuation of
+// the hand-over has run), and an interruption of a thread stamped in the current epoch is
+// deferred to the next pass — kept pending, where the thread's next green operation takes it.
+const EPOCH_SHIFT = 10;
+const EPOCH_LIMIT = 1 << 20;
+let epoch = 1;
+let epochMoveQueued = false;
+function moveEpoch(): void {
+  epochMoveQueued = false;
+  epoch = epoch + 1 === EPOCH_LIMIT ? 1 : epoch + 1;
+}
+function stampDelivery(thread: GreenThread<unknown>): void {
+  thread._flags = (thread._flags & ((1 << EPOCH_SHIFT) - 1)) | (epoch << EPOCH_SHIFT);
+  if (!epochMoveQueued) {
+    epochMoveQueued = true;
+    getHub().callSoon(moveEpoch);
+  }
+}
+function deliveredThisPass(thread: GreenThread<unknown>): boolean {
+  return thread._flags >>> EPOCH_SHIFT === epoch;
+}
+
+/** Interrupts, on the next hub pass, what a deferred interruption was meant for. */
+class Redelivery {
+  readonly thread: GreenThread<unknown>;
+  readonly scope: Scope | null;
+  readonly reason: unknown;
+  constructor(thread: GreenThread<unknown>, scope: Scope | null, reason: unknown) {
+    this.thread = thread;
+    this.scope = scope;
+    this.reason = reason;
+  }
+  run(): void {
+    const { thread, scope, reason } = this;
+    if (scope === null) {
+      if (thread._flags & HAS_PENDING && (thread._x as ThreadExtras).pending === reason) {
+        thread._takePending();
+        thread._interruptOps(null, reason);
+        if (thread._ops === null && !thread.dead) thread._keep(reason, true);
+      }
+    } else if (scope.hasPending && scope.pending === reason && !scope.closed) {
+      const hit = thread._interruptOps(scope, reason);
+      if (hit) {
+        scope.hasPending = false;
+        scope.pending = undefined;
+      }
+    }
+  }
+}
 
 const READY = 0;
 const RUNNING = 1;
@@ -87,8 +171,8 @@ export class Waiter<T> {
   /** @internal */ _resolve: (value: T) => void;
   /** @internal */ _reject: (error: unknown) => void;
   /** @internal */ _cancel: Canceler | undefined = undefined;
-  /** @internal 0 for an ordinary operation; for a `withTimeout` scope, its nesting depth. */
-  _depth = 0;
+  /** @internal The cancel scope the operation started in; `null` for the thread's root. */
+  _scope: Scope | null = null;
   /** True once resolved, rejected or interrupted. */
   settled = false;
 
@@ -107,7 +191,9 @@ export class Waiter<T> {
   resolve(value: T): boolean {
     if (this.settled) return false;
     this.settled = true;
-    this._thread._removeOp(this as Waiter<unknown>);
+    const thread = this._thread;
+    thread._removeOp(this as Waiter<unknown>);
+    stampDelivery(thread);
     if (probe !== null) segmentStart = getHub().now();
     this._resolve(value);
     return true;
@@ -175,7 +261,6 @@ interface ThreadExtras {
   controller: AbortController | null;
   timeouts: Set<{ cancel(): void }> | null;
   timer: TimerHandle | null;
-  depth: number;
   name: string | null;
   spawnedAt: string | undefined;
 }
@@ -234,7 +319,6 @@ export class GreenThread<R = unknown> {
         controller: null,
         timeouts: null,
         timer: null,
-        depth: 0,
         name: null,
         spawnedAt: undefined,
       };
@@ -499,49 +583,70 @@ export class GreenThread<R = unknown> {
   }
 
   /**
-   * @internal Delivers `reason` to the pending green operations, or keeps it for the next
-   * one. Ordinary operations are always interrupted; `withTimeout` scopes only from
-   * `minDepth` inward, so that a Timeout leaves the scopes enclosing it to its own handler
-   * (an inner timeout must not tear down the outer `withTimeout` waiting on it). A kill
-   * (minDepth 0) reaches everything and is never overwritten by a timeout.
+   * @internal Interrupts the pending operations started in `scope` or nested in it (every
+   * one of the thread's for `null`) with `reason`. Returns whether there was any.
    */
-  _interrupt(reason: unknown, isKill: boolean, minDepth = 0): void {
-    const flags = this._flags;
-    if ((flags & STATE) === DONE) return;
+  _interruptOps(scope: Scope | null, reason: unknown): boolean {
     const ops = this._ops;
-    if (ops !== null) {
-      if (!Array.isArray(ops)) {
-        if (ops._depth === 0 || ops._depth >= minDepth) {
-          this._ops = null;
-          ops._interrupt(reason);
-          return;
-        }
-      } else {
-        const hit = ops.filter((op) => op._depth === 0 || op._depth >= minDepth);
-        if (hit.length > 0) {
-          const rest = ops.filter((op) => !(op._depth === 0 || op._depth >= minDepth));
-          this._ops =
-            rest.length === 0 ? null : rest.length === 1 ? (rest[0] as Waiter<unknown>) : rest;
-          for (const op of hit) op._interrupt(reason);
-          return;
-        }
-      }
+    if (ops === null) return false;
+    if (!Array.isArray(ops)) {
+      if (scope !== null && !scope.encloses(ops._scope)) return false;
+      this._ops = null;
+      ops._interrupt(reason);
+      return true;
     }
+    if (scope === null) {
+      this._ops = null;
+      for (const op of ops) op._interrupt(reason);
+      return true;
+    }
+    const hit = ops.filter((op) => scope.encloses(op._scope));
+    if (hit.length === 0) return false;
+    const rest = ops.filter((op) => !scope.encloses(op._scope));
+    this._ops = rest.length === 0 ? null : rest.length === 1 ? (rest[0] as Waiter<unknown>) : rest;
+    for (const op of hit) op._interrupt(reason);
+    return true;
+  }
+
+  /** @internal Keeps `reason` for the thread's next green operation; a kill is never overwritten. */
+  _keep(reason: unknown, isKill: boolean): void {
+    const flags = this._flags;
     if (flags & HAS_PENDING && flags & PENDING_IS_KILL && !isKill) return;
     this._extras().pending = reason;
     this._flags = (flags & ~PENDING_IS_KILL) | HAS_PENDING | (isKill ? PENDING_IS_KILL : 0);
   }
 
-  /** @internal The number of `withTimeout` scopes the thread is inside. */
-  _scopeDepth(): number {
-    return this._x === null ? 0 : this._x.depth;
+  /**
+   * @internal A kill: delivers `reason` to every pending green operation of the thread, in
+   * every scope, or keeps it for the next one. Deferred by a pass while a hand-over to the
+   * thread is in flight (see `stampDelivery`).
+   */
+  _interrupt(reason: unknown, isKill: boolean): void {
+    if ((this._flags & STATE) === DONE) return;
+    if (this._ops !== null && deliveredThisPass(this)) {
+      this._keep(reason, isKill);
+      getHub().callSoon(new Redelivery(this, null, reason));
+      return;
+    }
+    if (!this._interruptOps(null, reason)) this._keep(reason, isKill);
   }
 
-  /** @internal Enters (+1) or leaves (-1) a `withTimeout` scope; returns the new depth. */
-  _moveScope(delta: number): number {
-    const x = this._extras();
-    x.depth += delta;
-    return x.depth;
+  /**
+   * @internal A deadline of `scope`: interrupts the operations of that scope and the scopes
+   * nested in it, or keeps `reason` in the scope for the next one started there.
+   */
+  _interruptScope(scope: Scope, reason: unknown): void {
+    if ((this._flags & STATE) === DONE || scope.closed) return;
+    if (this._ops !== null && deliveredThisPass(this)) {
+      scope.pending = reason;
+      scope.hasPending = true;
+      getHub().callSoon(new Redelivery(this, scope, reason));
+      return;
+    }
+    if (!this._interruptOps(scope, reason)) {
+      scope.pending = reason;
+      scope.hasPending = true;
+    }
   }
 
   /** @internal Withdraws an interruption that was kept and not yet delivered. */
@@ -595,10 +700,10 @@ function callLink<R>(
 // The settle handlers are shared, not bound per thread: they run in the context captured when
 // `then` was called — the thread's own — so `context.get()` tells them whose result it is.
 function onFulfilled(value: unknown): void {
-  (context.get() as GreenThread<unknown>)._finish(true, value);
+  getCurrent()._finish(true, value);
 }
 function onRejected(error: unknown): void {
-  (context.get() as GreenThread<unknown>)._finish(false, error);
+  getCurrent()._finish(false, error);
 }
 
 function startBody(t: GreenThread<unknown>): void {
@@ -614,6 +719,8 @@ function startBody(t: GreenThread<unknown>): void {
     return;
   }
   if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
+    // fn may have entered a Timeout's scope: settle in the thread's own root context.
+    if (context.get() !== t) context.enter(t);
     (result as PromiseLike<unknown>).then(onFulfilled, onRejected);
   } else {
     t._finish(true, result);
@@ -658,7 +765,33 @@ function unregister(t: GreenThread<unknown>): void {
  * ```
  */
 export function getCurrent(): GreenThread<unknown> {
-  return context.get() ?? mainThread;
+  const here = context.get();
+  return here === undefined ? mainThread : here instanceof Scope ? here.thread : here;
+}
+
+/** @internal A new cancel scope nested in the current one (of the current thread). */
+export function openScope(): Scope {
+  const here = context.get();
+  if (here === undefined) return new Scope(mainThread, null);
+  if (here instanceof Scope) return new Scope(here.thread, here);
+  return new Scope(here, null);
+}
+
+/** @internal Makes `scope` current for the rest of the running async function (a Timeout). */
+export function enterScope(scope: Scope): void {
+  if (context.get() !== scope) context.enter(scope);
+}
+
+/** @internal Leaves `scope` for its parent, if it is the current one. */
+export function leaveScope(scope: Scope): void {
+  if (context.get() !== scope) return;
+  const parent = scope.parent;
+  context.enter(parent !== null ? parent : scope.thread === mainThread ? undefined : scope.thread);
+}
+
+/** @internal Runs `fn(arg)` synchronously with `scope` current (a `withTimeout`). */
+export function runInScope<A, R>(scope: Scope, fn: (arg: A) => R, arg: A): R {
+  return context.run(scope, fn, arg);
 }
 
 /** @internal The name core's own modules use for `getCurrent`. */
@@ -806,20 +939,45 @@ export function kill(thread: GreenThread<unknown>, error?: unknown): Promise<voi
 export function suspend<T>(
   executor: (waiter: Waiter<T>) => Canceler | undefined | void,
 ): Promise<T> {
-  return suspendAt(0, executor);
+  return suspendHere(executor);
 }
 
-/** @internal `suspend` for an operation at a scope depth (0: ordinary). */
+/**
+ * @internal `suspend` as core's modules have called it. The scope an operation belongs to now
+ * comes from the async context, so `depth` is ignored (kept so that callers still compile).
+ */
 export function suspendAt<T>(
-  depth: number,
+  _depth: number,
   executor: (waiter: Waiter<T>) => Canceler | undefined | void,
 ): Promise<T> {
-  const thread = context.get() ?? mainThread;
+  return suspendHere(executor);
+}
+
+function suspendHere<T>(executor: (waiter: Waiter<T>) => Canceler | undefined | void): Promise<T> {
+  const here = context.get();
+  let thread: GreenThread<unknown>;
+  let scope: Scope | null = null;
+  if (here === undefined) thread = mainThread;
+  else if (here instanceof Scope) {
+    scope = here;
+    thread = here.thread;
+  } else thread = here;
   if (probe !== null) endSegment(thread);
   if (thread._flags & HAS_PENDING)
     return Promise.reject((thread._takePending() as { reason: unknown }).reason);
+  if (scope !== null) {
+    // The outermost kept deadline wins: it passes through the inner scopes anyway.
+    let kept: Scope | null = null;
+    for (let s: Scope | null = scope; s !== null; s = s.parent) if (s.hasPending) kept = s;
+    if (kept !== null) {
+      const reason = kept.pending;
+      kept.pending = undefined;
+      kept.hasPending = false;
+      return Promise.reject(reason);
+    }
+  }
   opThread = thread;
-  opDepth = depth;
+  opScope = scope;
   opExecutor = executor as OpExecutor;
   return new Promise<T>(
     startOp as (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
@@ -828,22 +986,23 @@ export function suspendAt<T>(
 
 type OpExecutor = (waiter: Waiter<unknown>) => Canceler | undefined | void;
 
-// The operation `suspendAt` is starting, handed to `startOp` through these rather than a new
+// The operation `suspendHere` is starting, handed to `startOp` through these rather than a new
 // closure per operation. Invariant: the Promise constructor calls `startOp` synchronously, and
-// `startOp` reads them before it runs the executor, so a nested `suspendAt` cannot disturb them.
+// `startOp` reads them before it runs the executor, so a nested `suspend` cannot disturb them.
 let opThread: GreenThread<unknown> = mainThread;
-let opDepth = 0;
+let opScope: Scope | null = null;
 let opExecutor: OpExecutor | null = null;
 
 function startOp(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
   const thread = opThread;
   const executor = opExecutor as OpExecutor;
-  const depth = opDepth;
-  // Hold no thread or executor past its operation's start (a dead thread stays collectable).
+  const scope = opScope;
+  // Hold no thread, scope or executor past its operation's start (a dead thread stays collectable).
   opThread = mainThread;
+  opScope = null;
   opExecutor = null;
   const waiter = new Waiter<unknown>(thread, resolve, reject);
-  if (depth !== 0) waiter._depth = depth;
+  if (scope !== null) waiter._scope = scope;
   thread._addOp(waiter);
   let cancel: Canceler | undefined | void;
   try {
@@ -898,13 +1057,13 @@ export function green<T>(promise: PromiseLike<T>, onInterrupt?: Canceler): Promi
   return greenAt(0, promise, onInterrupt);
 }
 
-/** @internal `green` at a scope depth (0: ordinary); `withTimeout` waits with it. */
+/** @internal `green` as core's modules have called it; `_depth` is ignored (see `suspendAt`). */
 export function greenAt<T>(
-  depth: number,
+  _depth: number,
   promise: PromiseLike<T>,
   onInterrupt?: Canceler,
 ): Promise<T> {
-  return suspendAt<T>(depth, (waiter) => {
+  return suspendHere<T>((waiter) => {
     promise.then(
       (value) => waiter.resolve(value),
       (error: unknown) => waiter.reject(error),
