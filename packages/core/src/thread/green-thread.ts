@@ -84,11 +84,16 @@ function deliveredThisPass(thread: GreenThread<unknown>): boolean {
   return thread._flags >>> EPOCH_SHIFT === epoch;
 }
 
-/** Interrupts, on the next hub pass, what a deferred interruption was meant for. */
+/**
+ * Interrupts, on a later hub pass, what a deferred interruption was meant for — unless it was
+ * taken meanwhile. Deferred again while hand-overs to the thread keep landing in the pass it
+ * runs in, a bounded number of times, so that a thread fed every pass is still interrupted.
+ */
 class Redelivery {
   readonly thread: GreenThread<unknown>;
   readonly scope: Scope | null;
   readonly reason: unknown;
+  tries = 0;
   constructor(thread: GreenThread<unknown>, scope: Scope | null, reason: unknown) {
     this.thread = thread;
     this.scope = scope;
@@ -96,21 +101,26 @@ class Redelivery {
   }
   run(): void {
     const { thread, scope, reason } = this;
+    const kept =
+      scope === null
+        ? (thread._flags & HAS_PENDING) !== 0 && (thread._x as ThreadExtras).pending === reason
+        : scope.hasPending && scope.pending === reason && !scope.closed;
+    if (!kept || (thread._flags & STATE) === DONE) return;
+    if (deliveredThisPass(thread) && this.tries < MAX_DEFERRALS) {
+      this.tries++;
+      getHub().callSoon(this);
+      return;
+    }
     if (scope === null) {
-      if (thread._flags & HAS_PENDING && (thread._x as ThreadExtras).pending === reason) {
-        thread._takePending();
-        thread._interruptOps(null, reason);
-        if (thread._ops === null && !thread.dead) thread._keep(reason, true);
-      }
-    } else if (scope.hasPending && scope.pending === reason && !scope.closed) {
-      const hit = thread._interruptOps(scope, reason);
-      if (hit) {
-        scope.hasPending = false;
-        scope.pending = undefined;
-      }
+      thread._takePending();
+      if (!thread._interruptOps(null, reason)) thread._keep(reason, true);
+    } else if (thread._interruptOps(scope, reason)) {
+      scope.hasPending = false;
+      scope.pending = undefined;
     }
   }
 }
+const MAX_DEFERRALS = 16;
 
 const READY = 0;
 const RUNNING = 1;
@@ -953,7 +963,15 @@ export function suspendAt<T>(
   return suspendHere(executor);
 }
 
-function suspendHere<T>(executor: (waiter: Waiter<T>) => Canceler | undefined | void): Promise<T> {
+// `wraps`: the operation waits on work that is already under way (`green(promise)`, a
+// `withTimeout` waiting for its function). Such a wait does not take a kept interruption when
+// it starts — the work may already hold its value (a queue item taken without waiting), and
+// rejecting at once would drop it — but gets it on the next hub pass if it is still waiting;
+// and an interruption arriving in the pass it started in is deferred the same way.
+function suspendHere<T>(
+  executor: (waiter: Waiter<T>) => Canceler | undefined | void,
+  wraps = false,
+): Promise<T> {
   const here = context.get();
   let thread: GreenThread<unknown>;
   let scope: Scope | null = null;
@@ -963,25 +981,35 @@ function suspendHere<T>(executor: (waiter: Waiter<T>) => Canceler | undefined | 
     thread = here.thread;
   } else thread = here;
   if (probe !== null) endSegment(thread);
-  if (thread._flags & HAS_PENDING)
-    return Promise.reject((thread._takePending() as { reason: unknown }).reason);
-  if (scope !== null) {
+  // The work a wrap waits on may already hold its value (taken without waiting) whose
+  // reaction has not run yet: an interruption in this pass must wait for it too.
+  if (wraps) stampDelivery(thread);
+  let deferred: Redelivery | null = null;
+  if (thread._flags & HAS_PENDING) {
+    if (!wraps) return Promise.reject((thread._takePending() as { reason: unknown }).reason);
+    deferred = new Redelivery(thread, null, (thread._x as ThreadExtras).pending);
+  } else if (scope !== null) {
     // The outermost kept deadline wins: it passes through the inner scopes anyway.
     let kept: Scope | null = null;
     for (let s: Scope | null = scope; s !== null; s = s.parent) if (s.hasPending) kept = s;
     if (kept !== null) {
       const reason = kept.pending;
-      kept.pending = undefined;
-      kept.hasPending = false;
-      return Promise.reject(reason);
+      if (wraps) deferred = new Redelivery(thread, kept, reason);
+      else {
+        kept.pending = undefined;
+        kept.hasPending = false;
+        return Promise.reject(reason);
+      }
     }
   }
   opThread = thread;
   opScope = scope;
   opExecutor = executor as OpExecutor;
-  return new Promise<T>(
+  const promise = new Promise<T>(
     startOp as (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
   );
+  if (deferred !== null) getHub().callSoon(deferred);
+  return promise;
 }
 
 type OpExecutor = (waiter: Waiter<unknown>) => Canceler | undefined | void;
@@ -1069,7 +1097,7 @@ export function greenAt<T>(
       (error: unknown) => waiter.reject(error),
     );
     return onInterrupt;
-  });
+  }, true);
 }
 
 /**
