@@ -82,6 +82,23 @@ describe("hand-over under kill", () => {
       expect(received).toEqual([1]);
       expect(q.qsize()).toBe(0);
     }));
+
+  test("a green() wait started while a kill is kept is still interrupted, a pass later", () =>
+    withVirtualHub(async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const t = spawn(async () => {
+        await gate; // not a green operation: the kill is kept for later
+        await green(new Promise(() => {}));
+      });
+      await sleep(0);
+      const killed = t.kill();
+      release();
+      await killed;
+      await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
+    }));
 });
 
 // A small seeded generator, so that a failing storm can be replayed.
