@@ -115,102 +115,106 @@ function random(seed: number): () => number {
 
 describe("kill storm", () => {
   for (const seed of (process.env.STORM_SEEDS ?? "1,2,3").split(",").map(Number)) {
-    test(`seed ${seed}: no item lost or duplicated, none delivered whose put() threw, every permit back`, () =>
-      withVirtualHub(async () => {
-        const rand = random(seed);
-        const pick = (n: number) => Math.floor(rand() * n);
-        const q = new Queue<number>(2);
-        const sem = new BoundedSemaphore(3);
-        const putOk = new Set<number>();
-        const putFailed = new Set<number>();
-        const received: number[] = [];
-        let nextItem = 0;
-        const wrap = <T>(fn: () => Promise<T>): Promise<T> =>
-          pick(2) === 0 ? withTimeout(1 + pick(4), fn) : green(fn());
+    test(
+      `seed ${seed}: no item lost or duplicated, none delivered whose put() threw, every permit back`,
+      () =>
+        withVirtualHub(async () => {
+          const rand = random(seed);
+          const pick = (n: number) => Math.floor(rand() * n);
+          const q = new Queue<number>(2);
+          const sem = new BoundedSemaphore(3);
+          const putOk = new Set<number>();
+          const putFailed = new Set<number>();
+          const received: number[] = [];
+          let nextItem = 0;
+          const wrap = <T>(fn: () => Promise<T>): Promise<T> =>
+            pick(2) === 0 ? withTimeout(1 + pick(4), fn) : green(fn());
 
-        const producer = async () => {
-          for (;;) {
-            const item = nextItem++;
-            try {
-              await wrap(() => q.put(item));
-              putOk.add(item);
-            } catch (error) {
-              putFailed.add(item);
-              if (error instanceof GreenThreadExit) throw error;
-            }
-            if (pick(3) === 0) await sleep(pick(2));
-          }
-        };
-        const consumer = async () => {
-          for (;;) {
-            try {
-              received.push(await wrap(() => q.get()));
-            } catch (error) {
-              if (error instanceof GreenThreadExit) throw error;
-            }
-            if (pick(3) === 0) await sleep(pick(2));
-          }
-        };
-        const worker = async () => {
-          for (;;) {
-            let held = false;
-            try {
-              await wrap(() => sem.acquire());
-              held = true;
-            } catch (error) {
-              if (error instanceof GreenThreadExit) throw error;
-            }
-            if (held) {
+          const producer = async () => {
+            for (;;) {
+              const item = nextItem++;
               try {
-                await sleep(pick(3));
-              } finally {
-                sem.release();
+                await wrap(() => q.put(item));
+                putOk.add(item);
+              } catch (error) {
+                putFailed.add(item);
+                if (error instanceof GreenThreadExit) throw error;
               }
-            } else await sleep(pick(2));
-          }
-        };
-        const kinds = [producer, consumer, worker];
-        const threads: GreenThread<unknown>[] = [];
-        for (let i = 0; i < 12; i++) threads.push(spawn(kinds[i % 3] as () => Promise<never>));
+              if (pick(3) === 0) await sleep(pick(2));
+            }
+          };
+          const consumer = async () => {
+            for (;;) {
+              try {
+                received.push(await wrap(() => q.get()));
+              } catch (error) {
+                if (error instanceof GreenThreadExit) throw error;
+              }
+              if (pick(3) === 0) await sleep(pick(2));
+            }
+          };
+          const worker = async () => {
+            for (;;) {
+              let held = false;
+              try {
+                await wrap(() => sem.acquire());
+                held = true;
+              } catch (error) {
+                if (error instanceof GreenThreadExit) throw error;
+              }
+              if (held) {
+                try {
+                  await sleep(pick(3));
+                } finally {
+                  sem.release();
+                }
+              } else await sleep(pick(2));
+            }
+          };
+          const kinds = [producer, consumer, worker];
+          const threads: GreenThread<unknown>[] = [];
+          for (let i = 0; i < 12; i++) threads.push(spawn(kinds[i % 3] as () => Promise<never>));
 
-        let kills = 0;
-        let mainHolds = false;
-        for (let round = 0; round < 1500; round++) {
-          // Hand an item or a permit over, and kill two threads in the same instant.
-          if (pick(2) === 0 && !q.full()) {
-            const item = nextItem++;
-            q.putNowait(item);
-            putOk.add(item);
+          let kills = 0;
+          let mainHolds = false;
+          for (let round = 0; round < 1500; round++) {
+            // Hand an item or a permit over, and kill two threads in the same instant.
+            if (pick(2) === 0 && !q.full()) {
+              const item = nextItem++;
+              q.putNowait(item);
+              putOk.add(item);
+            }
+            if (mainHolds) {
+              sem.release();
+              mainHolds = false;
+            }
+            for (let k = 0; k < 2; k++) {
+              const i = pick(threads.length);
+              const victim = threads[i] as GreenThread<unknown>;
+              void victim.kill();
+              kills++;
+              threads[i] = spawn(kinds[i % 3] as () => Promise<never>);
+            }
+            await sleep(pick(2));
+            if (!mainHolds && pick(2) === 0) mainHolds = await sem.acquire({ blocking: false });
           }
-          if (mainHolds) {
-            sem.release();
-            mainHolds = false;
-          }
-          for (let k = 0; k < 2; k++) {
-            const i = pick(threads.length);
-            const victim = threads[i] as GreenThread<unknown>;
-            void victim.kill();
-            kills++;
-            threads[i] = spawn(kinds[i % 3] as () => Promise<never>);
-          }
-          await sleep(pick(2));
-          if (!mainHolds && pick(2) === 0) mainHolds = await sem.acquire({ blocking: false });
-        }
-        if (mainHolds) sem.release();
-        await Promise.all(threads.map((t) => t.kill()));
-        const left: number[] = [];
-        while (q.qsize() > 0) left.push(q.getNowait());
+          if (mainHolds) sem.release();
+          await Promise.all(threads.map((t) => t.kill()));
+          const left: number[] = [];
+          while (q.qsize() > 0) left.push(q.getNowait());
 
-        const delivered = [...received, ...left];
-        const deliveredSet = new Set(delivered);
-        const lostItems = [...putOk].filter((item) => !deliveredSet.has(item));
-        expect(kills).toBe(3000);
+          const delivered = [...received, ...left];
+          const deliveredSet = new Set(delivered);
+          const lostItems = [...putOk].filter((item) => !deliveredSet.has(item));
+          expect(kills).toBe(3000);
 
-        expect(deliveredSet.size).toBe(delivered.length); // nothing duplicated
-        expect(delivered.filter((item) => putFailed.has(item))).toEqual([]);
-        expect(lostItems).toEqual([]);
-        expect(received.length).toBeGreaterThan(100); // the storm really moved items
-        expect(sem.counter).toBe(3);
-      }));
+          expect(deliveredSet.size).toBe(delivered.length); // nothing duplicated
+          expect(delivered.filter((item) => putFailed.has(item))).toEqual([]);
+          expect(lostItems).toEqual([]);
+          expect(received.length).toBeGreaterThan(100); // the storm really moved items
+          expect(sem.counter).toBe(3);
+        }),
+      60_000,
+    );
   }
 });

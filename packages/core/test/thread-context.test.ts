@@ -98,7 +98,7 @@ describe("the AsyncLocalStorage carrier (TENDRIL_CONTEXT=als)", () => {
       { cwd, env: { ...process.env, TENDRIL_CONTEXT: "als" }, timeout: 20_000 },
     );
     expect(JSON.parse(stdout)).toEqual({ same: true, killed: true });
-  });
+  }, 30_000);
 });
 
 // What importing Tendril costs a process that does not use it: the promise hooks carrier is
@@ -134,7 +134,7 @@ describe("the carrier's cost to code that does not use it", () => {
   for (const [what, use] of Object.entries(uses)) {
     test(`TENDRIL_CONTEXT=hooks installs the hooks at ${what}, not at import`, async () => {
       expect(await countHooks(use, { TENDRIL_CONTEXT: "hooks" })).toEqual({ before: 0, after: 1 });
-    });
+    }, 30_000);
   }
 
   test("by default, Node 24 and later carry scopes on AsyncLocalStorage: no hooks at all", async () => {
@@ -142,5 +142,5 @@ describe("the carrier's cost to code that does not use it", () => {
     const major = Number(process.versions.node.split(".")[0]);
     const result = await countHooks(uses["a thread"], { ...env, TENDRIL_CONTEXT: "" });
     expect(result).toEqual({ before: 0, after: major >= 24 ? 0 : 1 });
-  });
+  }, 30_000);
 });

@@ -19,7 +19,7 @@
  */
 
 import { checkFunction, checkMs, describeValue, GreenThreadExit, TendrilError } from "../errors.js";
-import { getHub, type TimerHandle } from "../hub/hub.js";
+import { getHub, type Hub, type TimerHandle } from "../hub/hub.js";
 import { report } from "../hub/report.js";
 import { createThreadContext } from "./thread-context.js";
 
@@ -1042,14 +1042,37 @@ function startOp(resolve: (value: unknown) => void, reject: (error: unknown) => 
   if (!waiter.settled && typeof cancel === "function") waiter._cancel = cancel;
 }
 
+// `sleep(0)` resumes two hub passes later, not one: a thread started (or woken) in the next pass
+// runs its synchronous part there and its promise continuations right after it, so by the
+// pass after that it has gone as far as it can — to a green operation that waits. That is
+// Eventlet's "sleep(0) lets every ready thread run until it blocks". The sleepers of one pass
+// share one task per pass, so this costs no allocation per call.
+let yielders: Waiter<void>[] = [];
+let yieldHub: Hub | null = null;
+
 function queueWaiter(waiter: Waiter<void>): undefined {
-  getHub().callSoon(waiter);
+  yielders.push(waiter);
+  const hub = getHub();
+  if (yieldHub !== hub) {
+    yieldHub = hub;
+    hub.callSoon(passYielders);
+  }
   return undefined;
+}
+
+function passYielders(): void {
+  const batch = yielders;
+  yielders = [];
+  yieldHub = null;
+  getHub().callSoon(() => {
+    for (let i = 0; i < batch.length; i++) (batch[i] as Waiter<void>).resolve(undefined);
+  });
 }
 
 /**
  * Suspends the current thread for `ms` milliseconds; `sleep(0)` (the default) lets every
- * other ready thread run first. A green operation: kill and Timeout interrupt it.
+ * other ready thread run until it waits on something pending (it resumes two hub passes
+ * later). A green operation: kill and Timeout interrupt it.
  *
  * @throws {TypeError|RangeError} when `ms` is not a number >= 0.
  * @example
