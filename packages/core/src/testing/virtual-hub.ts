@@ -10,9 +10,9 @@
  * @module
  */
 
+import type { Hub, Runnable, TimerHandle } from "../hub/hub.js";
 import { runTask } from "../hub/real-hub.js";
 import { report } from "../hub/report.js";
-import type { Hub, Runnable, TimerHandle } from "../hub/types.js";
 
 interface VirtualTimer extends TimerHandle {
   at: number;
