@@ -236,7 +236,9 @@ export class GreenThread<R = unknown> {
    * `error`), its `signal` aborts, and the returned promise resolves once the thread has
    * finished unwinding (its `finally` blocks ran). A thread that has not started never runs.
    * Kill is one-shot: a thread that catches the error may carry on. Killing the current
-   * thread throws the error at once, so the thread unwinds from where it stands.
+   * thread throws the error at once, so the thread unwinds from where it stands. When a value
+   * is on its way to the thread (a queue item or permit just handed over), the kill waits one
+   * hub pass so the thread receives it, and lands at its next green operation.
    *
    * @throws {TendrilError} `ERR_TENDRIL_KILL_MAIN` when asked to kill the main thread.
    */

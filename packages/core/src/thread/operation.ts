@@ -369,6 +369,8 @@ export function sleep(ms = 0): Promise<void> {
  * Makes any promise a green operation: kill and Timeout interrupt the wait (the promise
  * itself runs on; pass `onInterrupt` to stop it, e.g. by aborting a request). Its eventual
  * rejection is handled, so an interrupted promise never becomes an unhandled rejection.
+ * A kill or deadline already kept for the thread does not reject it at once — the promise
+ * may already hold a value handed over to it — but a hub pass later if it is still pending.
  *
  * @throws {TypeError} when `promise` is not a promise or thenable.
  * @example
