@@ -36,6 +36,7 @@ export const NAV = [
   ["client", "Client pattern"],
   ["server", "Server pattern"],
   ["dispatch", "Dispatch pattern"],
+  ["resources", "Resources and thread-locals"],
   ["testing", "Testing"],
   ["rosetta", "From Eventlet"],
   ["decisions", "Decisions"],

@@ -48,6 +48,11 @@ export {
 export { GreenMap, type IterablesOf, type MapFn } from "./pool/green-map.js";
 export { GreenPile } from "./pool/green-pile.js";
 export { GreenPool } from "./pool/green-pool.js";
+export {
+  PooledResource,
+  ResourcePool,
+  type ResourcePoolOptions,
+} from "./pool/resource-pool.js";
 
 /** Queues: FIFO, LIFO and priority queues between green threads, bounded or rendezvous. */
 export { QueueEmpty, QueueFull } from "./queue/errors.js";
@@ -61,3 +66,10 @@ export { BoundedSemaphore } from "./sync/bounded-semaphore.js";
 export { CappedSemaphore } from "./sync/capped-semaphore.js";
 export { Event, type EventWaitOptions } from "./sync/event.js";
 export { type AcquireOptions, Semaphore, SemaphoreHold } from "./sync/semaphore.js";
+
+/** Thread-local state: a value per green thread (Eventlet's corolocal.local). */
+export {
+  ThreadLocal,
+  type ThreadLocalOptions,
+  type ThreadLocalOverride,
+} from "./local/thread-local.js";

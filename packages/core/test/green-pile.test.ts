@@ -125,3 +125,49 @@ describe("GreenPile", () => {
     expect(() => new GreenPile(-1)).toThrow(RangeError);
   });
 });
+
+describe("GreenPile with several readers", () => {
+  test("two readers of one pile each get different results, none dropped or duplicated", () =>
+    withVirtualHub(async () => {
+      const pile = new GreenPile<number>(10);
+      for (let i = 0; i < 8; i++) {
+        await pile.spawn(async (n: number) => {
+          await sleep(n % 3);
+          return n;
+        }, i);
+      }
+      const reader = async (): Promise<number[]> => {
+        const got: number[] = [];
+        for await (const n of pile) {
+          got.push(n);
+          await sleep(1);
+        }
+        return got;
+      };
+      const [a, b] = await Promise.all([spawn(reader).wait(), spawn(reader).wait()]);
+      expect(a.length).toBeGreaterThan(0);
+      expect(b.length).toBeGreaterThan(0);
+      // Each reader sees its share in spawn order, and together they see every result once.
+      expect(a).toEqual([...a].sort((x, y) => x - y));
+      expect(b).toEqual([...b].sort((x, y) => x - y));
+      expect([...a, ...b].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(pile.counter).toBe(0);
+    }));
+
+  test("a reader interrupted while waiting gives its result to the next reader", () =>
+    withVirtualHub(async () => {
+      const pile = new GreenPile<string>(4);
+      await pile.spawn(async () => {
+        await sleep(100);
+        return "slow";
+      });
+      await pile.spawn(() => "fast");
+      const impatient = spawn(async () => {
+        using _t = new Timeout(10);
+        return await pile.next();
+      });
+      await expect(impatient.wait()).rejects.toBeInstanceOf(Timeout);
+      expect(pile.counter).toBe(2);
+      expect(await pile.collect()).toEqual(["slow", "fast"]);
+    }));
+});

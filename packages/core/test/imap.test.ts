@@ -1,4 +1,4 @@
-import { GreenPool, GreenThreadExit, getCurrent, sleep, spawn } from "@tendril/core";
+import { GreenPool, GreenThreadExit, getCurrent, sleep, spawn, Timeout } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -211,6 +211,67 @@ describe("GreenPool.imap", () => {
       const before = pulled;
       await sleep(200);
       expect(pulled).toBe(before);
+    }));
+
+  test("killing the thread that iterates stops the calls in flight before the kill resolves", () =>
+    withVirtualHub(async () => {
+      const pool = new GreenPool(3);
+      let started = 0;
+      let killed = 0;
+      let finished = 0;
+      let pulled = 0;
+      function* inputs() {
+        for (let i = 0; i < 10; i++) {
+          pulled++;
+          yield i;
+        }
+      }
+      const reader = spawn(async () => {
+        for await (const _ of pool.imap(async (n: number) => {
+          started++;
+          try {
+            await sleep(1000 + n);
+          } catch (error) {
+            if (error instanceof GreenThreadExit) killed++;
+            throw error;
+          }
+          finished++;
+          return n;
+        }, inputs())) {
+          throw new Error("unreachable: no call finishes before the kill");
+        }
+      });
+      await sleep(10);
+      expect(started).toBe(3);
+      expect(pool.running()).toBe(3);
+      await reader.kill();
+      expect(killed).toBe(3);
+      expect(pool.running()).toBe(0);
+      await sleep(5000);
+      expect(finished).toBe(0);
+      expect(pulled).toBe(3);
+      await expect(reader.wait()).rejects.toBeInstanceOf(GreenThreadExit);
+    }));
+
+  test("a Timeout in the reader leaves the map readable", () =>
+    withVirtualHub(async () => {
+      const pool = new GreenPool(2);
+      const it = pool.imap(
+        async (n: number) => {
+          await sleep(100);
+          return n * 2;
+        },
+        [1, 2, 3],
+      );
+      const impatient = spawn(async () => {
+        using _t = new Timeout(10);
+        return await it.next();
+      });
+      await expect(impatient.wait()).rejects.toBeInstanceOf(Timeout);
+      expect(pool.running()).toBe(2);
+      const out: number[] = [];
+      for await (const v of it) out.push(v);
+      expect(out).toEqual([2, 4, 6]);
     }));
 
   test("a source that throws ends the map with its error, at its position", () =>

@@ -190,6 +190,72 @@ describe("Queue(0), the rendezvous channel", () => {
       expect(log).toContain("got hi");
     }));
 
+  test("put to a waiting getter resolves only after the getter has run (Eventlet's rendezvous)", () =>
+    withVirtualHub(async () => {
+      const q = new Queue<string>(0);
+      const log: string[] = [];
+      const getter = spawn(async () => {
+        const item = await q.get();
+        // The getter runs on until it waits on something pending, several steps later.
+        for (let i = 0; i < 5; i++) await Promise.resolve();
+        log.push(`got ${item}`);
+      });
+      await sleep(0);
+      expect(q.getting()).toBe(1);
+      await q.put("a");
+      log.push("put a done");
+      expect(log).toEqual(["got a", "put a done"]);
+      await getter.wait();
+    }));
+
+  test("a waiting put resolves only after the getter that took its item has run", () =>
+    withVirtualHub(async () => {
+      const q = new Queue<string>(0);
+      const log: string[] = [];
+      const putter = spawn(async () => {
+        await q.put("b");
+        log.push("put b done");
+      });
+      await sleep(0);
+      expect(q.putting()).toBe(1);
+      const getter = spawn(async () => {
+        const item = await q.get();
+        for (let i = 0; i < 5; i++) await Promise.resolve();
+        log.push(`got ${item}`);
+      });
+      await Promise.all([putter.wait(), getter.wait()]);
+      expect(log).toEqual(["got b", "put b done"]);
+    }));
+
+  test("a putter killed after its item was taken has still put it: the kill waits for its next operation", () =>
+    withVirtualHub(async () => {
+      const q = new Queue<string>(0);
+      const log: string[] = [];
+      const getter = spawn(() => q.get());
+      await sleep(0);
+      const putter = spawn(async () => {
+        await q.put("c");
+        log.push("put c done");
+        await sleep(1000);
+        log.push("unreachable");
+      });
+      // Started in the same hub pass, right after the putter handed its item over and while
+      // its put waits for the getter to run (sleep(0) would let both run to completion).
+      let seenAtKill: unknown[] = [];
+      let killed!: Promise<void>;
+      spawn(() => {
+        seenAtKill = [q.getting(), [...log]];
+        killed = putter.kill();
+      });
+      expect(await getter.wait()).toBe("c");
+      expect(seenAtKill).toEqual([0, []]);
+      await killed;
+      await expect(putter.wait()).rejects.toBeInstanceOf(GreenThreadExit);
+      expect(log).toEqual(["put c done"]);
+      expect(q.qsize()).toBe(0);
+      expect(q.unfinishedTasks).toBe(1);
+    }));
+
   test("put with a timeout raises QueueFull when no getter comes", () =>
     withVirtualHub(async () => {
       const q = new Queue<number>(0);

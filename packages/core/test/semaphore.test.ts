@@ -213,7 +213,8 @@ describe("CappedSemaphore", () => {
       });
       await sleep(0);
       expect(released).toBe(false);
-      expect(sem.balance).toBe(3);
+      // Eventlet's formula: (2 + 1 waiting releaser) - (2 - 2 - 1) = 4.
+      expect(sem.balance).toBe(4);
       expect(await sem.acquire()).toBe(true);
       await releaser.wait();
       expect(released).toBe(true);
@@ -225,7 +226,7 @@ describe("CappedSemaphore", () => {
       const sem = new CappedSemaphore(1, 1);
       const releaser = spawn(() => sem.release());
       await sleep(0);
-      expect(sem.balance).toBe(2);
+      expect(sem.balance).toBe(3);
       await releaser.kill();
       expect(sem.balance).toBe(1);
       expect(await sem.acquire()).toBe(true);
@@ -245,11 +246,90 @@ describe("CappedSemaphore", () => {
         }),
       );
       await sleep(0);
-      expect(sem.balance).toBe(-2);
+      // (0 - 2 acquirers) - (1 - 0 + 2) = -5, as Eventlet counts it.
+      expect(sem.balance).toBe(-5);
       await sem.release();
       await sem.release();
       await Promise.all(ts.map((t) => t.wait()));
       expect(order).toEqual([0, 1]);
       expect(sem.counter).toBe(0);
     }));
+
+  test("CappedSemaphore(0, 0) is a rendezvous: a release meets a waiting acquirer, no deadlock", () =>
+    withVirtualHub(async () => {
+      const sem = new CappedSemaphore(0, 0);
+      const acquirer = spawn(() => sem.acquire());
+      await sleep(0);
+      expect(sem.waiting()).toBe(1);
+      expect(sem.bounded()).toBe(false);
+      expect(await sem.release()).toBe(true);
+      expect(await acquirer.wait()).toBe(true);
+      expect(sem.counter).toBe(0);
+      // And the other way round: a waiting releaser hands its value to the next acquire.
+      const releaser = spawn(() => sem.release());
+      await sleep(0);
+      expect(sem.releasing()).toBe(1);
+      expect(sem.locked()).toBe(false);
+      expect(await sem.acquire({ blocking: false })).toBe(true);
+      expect(await releaser.wait()).toBe(true);
+      expect(sem.counter).toBe(0);
+      expect(await sem.release({ timeout: 5 })).toBe(false);
+      expect(await sem.acquire({ blocking: false })).toBe(false);
+    }));
+
+  test("balance is the lower bound's balance minus the upper bound's, as in Eventlet", () =>
+    withVirtualHub(async () => {
+      expect(new CappedSemaphore(2, 3).balance).toBe(1);
+      expect(new CappedSemaphore(0, 0).balance).toBe(0);
+      const sem = new CappedSemaphore(0, 0);
+      const acquirer = spawn(() => sem.acquire());
+      await sleep(0);
+      // lower: 0 - 1 waiting; upper: 0 + 1 room made by the waiting acquirer.
+      expect(sem.balance).toBe(-2);
+      await acquirer.kill();
+      expect(sem.balance).toBe(0);
+    }));
+
+  test("a killed or timed-out waiter never moves the counter (random schedules)", () =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(fc.constantFrom("acquire", "release", "kill"), { maxLength: 30 }),
+        (limit, steps) =>
+          withVirtualHub(async () => {
+            const sem = new CappedSemaphore(0, limit);
+            let value = 0;
+            const live: Array<ReturnType<typeof spawn<[], boolean>>> = [];
+            for (const step of steps) {
+              if (step === "kill") {
+                const t = live.shift();
+                if (t !== undefined) await t.kill();
+              } else if (step === "acquire") {
+                live.push(
+                  spawn(async () => {
+                    const ok = await sem.acquire();
+                    value--;
+                    return ok;
+                  }),
+                );
+              } else {
+                live.push(
+                  spawn(async () => {
+                    const ok = await sem.release();
+                    value++;
+                    return ok;
+                  }),
+                );
+              }
+              await sleep(0);
+              expect(sem.counter).toBe(value);
+              expect(sem.counter).toBeGreaterThanOrEqual(0);
+              expect(sem.counter).toBeLessThanOrEqual(limit);
+            }
+            for (const t of live) await t.kill();
+            expect(sem.counter).toBe(value);
+          }),
+      ),
+      { numRuns: 60 },
+    ));
 });

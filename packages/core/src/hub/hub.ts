@@ -7,6 +7,7 @@
  */
 
 import { RealHub } from "./real-hub.js";
+import { routeReportsTo } from "./report.js";
 import type { Hub } from "./types.js";
 
 export { type ErrorReporter, report, setErrorReporter } from "./report.js";
@@ -35,5 +36,6 @@ export function getHub(): Hub {
 export function setHub(hub: Hub): Hub {
   const previous = current;
   current = hub;
+  routeReportsTo(hub);
   return previous;
 }

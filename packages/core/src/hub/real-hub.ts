@@ -7,7 +7,7 @@
  */
 
 import { performance } from "node:perf_hooks";
-import { report } from "./report.js";
+import { deliverReport, report } from "./report.js";
 import type { Hub, Runnable, TimerHandle } from "./types.js";
 
 class NodeTimer implements TimerHandle {
@@ -54,7 +54,7 @@ export class RealHub implements Hub {
   }
 
   reportError(error: unknown, source?: string): void {
-    report(error, source);
+    deliverReport(error, source);
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * Where errors go that nobody can wait for. Kept apart from the hub so that every hub
- * implementation can reach it without an import cycle.
+ * implementation can reach it without an import cycle. One channel: core reports through the
+ * installed hub's `reportError` (a `VirtualHub` records what it receives), and the hubs pass
+ * errors on to the reporter set with `setErrorReporter`.
  *
  * @module
  */
@@ -37,8 +39,36 @@ export function setErrorReporter(fn: ErrorReporter | null): ErrorReporter {
   return previous;
 }
 
-/** Delivers `error` to the current reporter; a reporter that throws is itself printed. @internal */
+/** Where `report` sends errors: the installed hub, once one other than the default is set. */
+interface ErrorSink {
+  reportError(error: unknown, source?: string): void;
+}
+let sink: ErrorSink | null = null;
+
+/** @internal `setHub` calls it so that every report goes through the hub's `reportError`. */
+export function routeReportsTo(hub: ErrorSink | null): void {
+  sink = hub;
+}
+
+/**
+ * @internal Core's one error channel: hands `error` to the current hub's `reportError` (so a
+ * `VirtualHub` records it), which passes it on to the reporter (`deliverReport`).
+ */
 export function report(error: unknown, source?: string): void {
+  if (sink === null) {
+    deliverReport(error, source);
+    return;
+  }
+  try {
+    sink.reportError(error, source);
+  } catch (inner) {
+    defaultReporter(inner, "the hub's reportError");
+    defaultReporter(error, source);
+  }
+}
+
+/** Delivers `error` to the current reporter; a reporter that throws is itself printed. @internal */
+export function deliverReport(error: unknown, source?: string): void {
   try {
     reporter(error, source);
   } catch (inner) {

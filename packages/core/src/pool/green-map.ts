@@ -16,7 +16,9 @@
  *
  * `return()` (a `break` out of `for await`) stops pulling, closes the sources, and kills the
  * calls still in flight, resolving once they have unwound: after the loop, nothing of the map
- * runs and its slots are back in the pool.
+ * runs and its slots are back in the pool. Killing the reader while it waits in `next()` does
+ * the same before the kill reaches the reader's code (`for await` does not call `return()`
+ * when `next()` itself throws).
  *
  * @module
  */
@@ -33,7 +35,7 @@ import {
   type Waiter,
 } from "../thread/green-thread.js";
 import { isTimeout } from "../timeout/timeout.js";
-import type { GreenPool, SlotRequest } from "./green-pool.js";
+import type { SlotPool, SlotRequest } from "./slots.js";
 
 /** The function `imap` maps: called with one element of each iterable. */
 export type MapFn<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
@@ -197,7 +199,7 @@ function makeSource(what: string, iterables: unknown[], spread: boolean): Source
  */
 export class GreenMap<R> implements AsyncIterableIterator<R>, ThreadOwner {
   /** @internal The pool whose slots the calls use. */
-  readonly _pool: GreenPool;
+  readonly _pool: SlotPool;
   readonly #fn: MapFn<unknown[], R>;
   readonly #source: Source;
   readonly #ordered: boolean;
@@ -219,7 +221,7 @@ export class GreenMap<R> implements AsyncIterableIterator<R>, ThreadOwner {
 
   /** @internal Use `GreenPool.imap`, `starmap` or `imapUnordered`. */
   constructor(
-    pool: GreenPool,
+    pool: SlotPool,
     fn: MapFn<unknown[], R>,
     iterables: unknown[],
     spread: boolean,
@@ -272,6 +274,7 @@ export class GreenMap<R> implements AsyncIterableIterator<R>, ThreadOwner {
 
   async #nextSlow(): Promise<IteratorResult<R>> {
     this.#busy = true;
+    const reader = currentThread();
     try {
       for (;;) {
         const head = this.#window.peek();
@@ -300,6 +303,15 @@ export class GreenMap<R> implements AsyncIterableIterator<R>, ThreadOwner {
         }
         await this.#wait();
       }
+    } catch (error) {
+      // A reader killed inside next() never reaches `for await`'s return(): the map would be
+      // orphaned with its calls running. Its calls die with it, as they do on `break`. (A
+      // Timeout leaves the map as it is: the reader may catch it and read on.)
+      if (reader.signal.aborted) {
+        this.#busy = false;
+        await this.return();
+      }
+      throw error;
     } finally {
       this.#busy = false;
       // Invariant: outside next() the map holds no parked request and no unused slot, so a

@@ -2,11 +2,13 @@
  * `GreenPile`: spawn a batch of calls on a pool, then read their results in spawn order —
  * the dispatch pattern's building block (one pile per request, one pool for the process).
  *
- * `counter` counts calls spawned (or being spawned) and not yet read. It is incremented
- * before the pool is asked for a slot and rolled back if that wait is interrupted, and a
- * reader that finds a spawn still waiting for its slot waits with it — so a Timeout in
- * `spawn` never leaves the pile claiming a result that will not come, and an empty pile ends
- * at once instead of hanging.
+ * `counter` counts calls spawned (or being spawned) and not yet taken by a reader. It is
+ * incremented before the pool is asked for a slot and rolled back if that wait is
+ * interrupted, and a reader that finds a spawn still waiting for its slot waits with it — so
+ * a Timeout in `spawn` never leaves the pile claiming a result that will not come, and an
+ * empty pile ends at once instead of hanging. Each reader takes the oldest unclaimed call
+ * before it waits (and gives it back if interrupted), so several readers of one pile share
+ * its results: each result reaches exactly one of them.
  *
  * @module
  */
@@ -50,7 +52,7 @@ export class GreenPile<R> implements AsyncIterableIterator<R> {
     }
   }
 
-  /** Calls spawned (or waiting to be) and not yet read. */
+  /** Calls spawned (or waiting to be) and not yet taken by a reader. */
   get counter(): number {
     return this.#counter;
   }
@@ -86,12 +88,22 @@ export class GreenPile<R> implements AsyncIterableIterator<R> {
   /**
    * The next result in spawn order; `{ done: true }` once every spawned call was read (at
    * once for an empty pile). Rejects with a call's error at its position, after which the
-   * pile goes on with the next one. A green operation.
+   * pile goes on with the next one. A green operation. Several readers may call it at once:
+   * each takes the oldest call no other reader has taken, so every result goes to exactly
+   * one reader.
+   *
+   * @example
+   * ```ts
+   * const first = await pile.next();
+   * if (!first.done) console.log(first.value);
+   * ```
    */
   async next(): Promise<IteratorResult<R>> {
     for (;;) {
       if (this.#counter === 0) return DONE;
-      const thread = this.#threads.peek();
+      // Invariant: a reader claims its thread before it waits, so two readers never wait
+      // for the same call (Eventlet's pile hands each reader its own thread from a queue).
+      const thread = this.#threads.shift();
       if (thread === undefined) {
         // A spawn is still waiting for its slot.
         await suspend<void>((waiter) => {
@@ -103,19 +115,24 @@ export class GreenPile<R> implements AsyncIterableIterator<R> {
         });
         continue;
       }
-      if (!thread.dead) {
-        await suspend<void>((waiter) => {
-          const settle = (): void => {
-            waiter.resolve();
-          };
-          thread._addSettle(settle);
-          return () => thread._removeSettle(settle);
-        });
-      }
-      // Invariant: a thread leaves the pile only once read, so an interrupted wait above
-      // leaves it in place for the next reader.
-      this.#threads.shift();
       this.#counter--;
+      if (!thread.dead) {
+        try {
+          await suspend<void>((waiter) => {
+            const settle = (): void => {
+              waiter.resolve();
+            };
+            thread._addSettle(settle);
+            return () => thread._removeSettle(settle);
+          });
+        } catch (error) {
+          // Interrupted: the claim is undone, so the next reader gets this result.
+          this.#threads.unshift(thread);
+          this.#counter++;
+          this.#wakeReaders();
+          throw error;
+        }
+      }
       if (thread._ok) return { done: false, value: thread._value as R };
       throw thread._value;
     }

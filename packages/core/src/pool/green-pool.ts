@@ -28,11 +28,7 @@ import {
 } from "../thread/green-thread.js";
 import { isTimeout } from "../timeout/timeout.js";
 import { GreenMap, type IterablesOf, type MapFn } from "./green-map.js";
-
-/** @internal Something parked for a pool slot: `grant()` hands it one, or returns false. */
-export interface SlotRequest extends WaitEntry {
-  grant(): boolean;
-}
+import type { SlotPool, SlotRequest } from "./slots.js";
 
 class Spawner implements SlotRequest {
   dead = false;
@@ -69,7 +65,7 @@ const RESOLVED = Promise.resolve();
  * await pool.waitall();
  * ```
  */
-export class GreenPool implements ThreadOwner {
+export class GreenPool implements ThreadOwner, SlotPool {
   #size: number;
   // Invariant: #active counts slots taken — running threads, plus slots just handed to a
   // parked spawner that has not spawned yet. Spawners park only while #active >= #size.

@@ -34,13 +34,33 @@ interface Getter<T> extends WaitEntry {
 }
 
 interface Putter<T> extends WaitEntry {
-  waiter: Waiter<void>;
+  // Resolved true when a getter took the item from the putter's hand, false when it was stored.
+  waiter: Waiter<boolean>;
   timer: TimerHandle | null;
   item: T;
 }
 
 const NONE: unique symbol = Symbol("none");
 const RESOLVED = Promise.resolve();
+
+// What #offer did with an item.
+const REFUSED = 0;
+const STORED = 1;
+const HANDED = 2;
+
+/**
+ * Resolves on the hub's next pass: by then a getter that was just handed an item has run
+ * until it waits on something pending. Deliberately not a green operation — the hand-over
+ * already happened, so an interruption must not make the put look failed; it is kept for the
+ * thread's next green operation instead.
+ */
+function afterGetterRan(): Promise<void> {
+  return new Promise<void>((resolve) => getHub().callSoon(resolve));
+}
+
+function afterHandOver(handed: boolean): Promise<void> | undefined {
+  return handed ? afterGetterRan() : undefined;
+}
 
 /** @internal Validates a queue's maxsize: unbounded (Infinity) for undefined, null, Infinity or < 0. */
 export function readMaxsize(what: string, maxsize: unknown): number {
@@ -142,8 +162,10 @@ export class LightQueue<T> {
   /**
    * Adds `item`, waiting while the queue is full (FIFO among putters). `{ block: false }`
    * rejects with `QueueFull` at once instead; `{ timeout }` rejects with `QueueFull` once the
-   * time is up. On a `Queue(0)` it resolves once a getter has taken the item. A green
-   * operation: kill and Timeout interrupt it, and the item is then not in the queue.
+   * time is up. On a `Queue(0)` it resolves once a getter has taken the item and run on
+   * (Eventlet's rendezvous: the getter goes first). A green operation: kill and Timeout
+   * interrupt it while it waits, and the item is then not in the queue; once the item was
+   * taken, the put has succeeded and an interruption waits for the next green operation.
    *
    * @throws {TypeError|RangeError} when `timeout` is not a number >= 0.
    * @example
@@ -154,9 +176,11 @@ export class LightQueue<T> {
   put(item: T, options?: QueueWaitOptions): Promise<void> {
     const [block, timeout] =
       options === undefined ? DEFAULT : readWait(`${this.constructor.name}.put`, options);
-    if (this.#offer(item)) return RESOLVED;
+    const offered = this.#offer(item);
+    if (offered === HANDED && this.#maxsize === 0) return afterGetterRan();
+    if (offered !== REFUSED) return RESOLVED;
     if (!block) return Promise.reject(new QueueFull());
-    return suspend<void>((waiter) => {
+    return suspend<boolean>((waiter) => {
       const entry: Putter<T> = { dead: false, waiter, timer: null, item };
       this.#putters.push(entry);
       if (timeout !== null) {
@@ -170,7 +194,7 @@ export class LightQueue<T> {
         this.#putters.remove(entry);
         entry.timer?.cancel();
       };
-    });
+    }).then(afterHandOver);
   }
 
   /**
@@ -183,7 +207,7 @@ export class LightQueue<T> {
    * ```
    */
   putNowait(item: T): void {
-    if (!this.#offer(item)) throw new QueueFull();
+    if (this.#offer(item) === REFUSED) throw new QueueFull();
   }
 
   /**
@@ -263,7 +287,7 @@ export class LightQueue<T> {
 
   // --- the hand-over ---------------------------------------------------------------------
 
-  #offer(item: T): boolean {
+  #offer(item: T): typeof REFUSED | typeof STORED | typeof HANDED {
     // Invariant: getters wait only while the store is empty, so handing the item to the
     // oldest getter keeps FIFO order.
     for (;;) {
@@ -272,15 +296,15 @@ export class LightQueue<T> {
       getter.timer?.cancel();
       if (getter.waiter.resolve(item)) {
         this._accepted();
-        return true;
+        return HANDED;
       }
     }
     if (this._qsize() < this.#maxsize) {
       this._put(item);
       this._accepted();
-      return true;
+      return STORED;
     }
-    return false;
+    return REFUSED;
   }
 
   #take(): T | typeof NONE {
@@ -294,7 +318,7 @@ export class LightQueue<T> {
       const putter = this.#putters.shift();
       if (putter === undefined) return NONE;
       putter.timer?.cancel();
-      if (putter.waiter.resolve()) {
+      if (putter.waiter.resolve(true)) {
         this._accepted();
         return putter.item;
       }
@@ -305,7 +329,7 @@ export class LightQueue<T> {
     while (this.#putters.size > 0 && this._qsize() < this.#maxsize) {
       const putter = this.#putters.shift() as Putter<T>;
       putter.timer?.cancel();
-      if (putter.waiter.resolve()) {
+      if (putter.waiter.resolve(false)) {
         this._put(putter.item);
         this._accepted();
       }

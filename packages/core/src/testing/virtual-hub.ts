@@ -12,7 +12,7 @@
 
 import type { Hub, Runnable, TimerHandle } from "../hub/hub.js";
 import { runTask } from "../hub/real-hub.js";
-import { report } from "../hub/report.js";
+import { deliverReport } from "../hub/report.js";
 
 interface VirtualTimer extends TimerHandle {
   at: number;
@@ -110,7 +110,7 @@ export class VirtualHub implements Hub {
 
   reportError(error: unknown, source?: string): void {
     this.#errors.push({ error, source });
-    report(error, source);
+    deliverReport(error, source);
   }
 
   /**
