@@ -7,6 +7,7 @@ import {
   green,
   kill,
   listThreads,
+  Queue,
   setErrorReporter,
   setSpawnTracing,
   sleep,
@@ -109,6 +110,28 @@ describe("spawn", () => {
       await a.wait();
       await b.wait();
       expect(log).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
+    }));
+
+  test("sleep(0) lets every ready thread run until it waits on something pending", () =>
+    withVirtualHub(async () => {
+      const q = new Queue<number>(2);
+      const steps: string[] = [];
+      const producer = spawn(async () => {
+        for (let i = 0; i < 3; i++) {
+          await q.put(i); // the third put waits: the queue holds two
+          steps.push(`put ${i}`);
+        }
+      });
+      const chatty = spawn(async () => {
+        for (let i = 0; i < 5; i++) await Promise.resolve(i); // plain awaits: never waits
+        steps.push("chatty done");
+      });
+      await sleep(0);
+      expect(q.qsize()).toBe(2);
+      expect([...steps].sort()).toEqual(["chatty done", "put 0", "put 1"]);
+      q.getNowait();
+      await producer.wait();
+      await chatty.wait();
     }));
 
   test("spawn rejects a non-function with a TypeError naming the value", () => {

@@ -239,12 +239,16 @@ describe("Queue(0), the rendezvous channel", () => {
         await sleep(1000);
         log.push("unreachable");
       });
-      // One pass: the putter hands its item over and its put waits for the getter to run.
-      await sleep(0);
-      expect(q.getting()).toBe(0);
-      expect(log).toEqual([]);
-      const killed = putter.kill();
+      // Started in the same hub pass, right after the putter handed its item over and while
+      // its put waits for the getter to run (sleep(0) would let both run to completion).
+      let seenAtKill: unknown[] = [];
+      let killed!: Promise<void>;
+      spawn(() => {
+        seenAtKill = [q.getting(), [...log]];
+        killed = putter.kill();
+      });
       expect(await getter.wait()).toBe("c");
+      expect(seenAtKill).toEqual([0, []]);
       await killed;
       await expect(putter.wait()).rejects.toBeInstanceOf(GreenThreadExit);
       expect(log).toEqual(["put c done"]);

@@ -98,5 +98,49 @@ describe("the AsyncLocalStorage carrier (TENDRIL_CONTEXT=als)", () => {
       { cwd, env: { ...process.env, TENDRIL_CONTEXT: "als" }, timeout: 20_000 },
     );
     expect(JSON.parse(stdout)).toEqual({ same: true, killed: true });
-  });
+  }, 30_000);
+});
+
+// What importing Tendril costs a process that does not use it: the promise hooks carrier is
+// installed only once the first thread starts or the first Timeout or scope is created, and
+// where AsyncLocalStorage rides on AsyncContextFrame (Node 24 and later) it is the default.
+describe("the carrier's cost to code that does not use it", () => {
+  const cwd = join(dirname(fileURLToPath(import.meta.url)), "..");
+  const countHooks = async (use: string, env: Record<string, string>) => {
+    const script = `
+      import { promiseHooks } from "node:v8";
+      let installed = 0;
+      const createHook = promiseHooks.createHook;
+      promiseHooks.createHook = (hooks) => { installed++; return createHook(hooks); };
+      const core = await import("@tendril/core");
+      for (let i = 0; i < 100; i++) await Promise.resolve(i);
+      const before = installed;
+      await (${use})(core);
+      console.log(JSON.stringify({ before, after: installed }));
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      { cwd, env: { ...process.env, ...env }, timeout: 20_000 },
+    );
+    return JSON.parse(stdout) as { before: number; after: number };
+  };
+  const uses = {
+    "a thread": "async ({ spawn }) => spawn(() => 1).wait()",
+    "a Timeout": "async ({ Timeout }) => new Timeout(10).cancel()",
+    "a withTimeout scope": "({ withTimeout }) => withTimeout(10, () => 1)",
+  };
+
+  for (const [what, use] of Object.entries(uses)) {
+    test(`TENDRIL_CONTEXT=hooks installs the hooks at ${what}, not at import`, async () => {
+      expect(await countHooks(use, { TENDRIL_CONTEXT: "hooks" })).toEqual({ before: 0, after: 1 });
+    }, 30_000);
+  }
+
+  test("by default, Node 24 and later carry scopes on AsyncLocalStorage: no hooks at all", async () => {
+    const { TENDRIL_CONTEXT: _, ...env } = process.env;
+    const major = Number(process.versions.node.split(".")[0]);
+    const result = await countHooks(uses["a thread"], { ...env, TENDRIL_CONTEXT: "" });
+    expect(result).toEqual({ before: 0, after: major >= 24 ? 0 : 1 });
+  }, 30_000);
 });

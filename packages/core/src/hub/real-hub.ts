@@ -7,8 +7,8 @@
  */
 
 import { performance } from "node:perf_hooks";
-import type { Hub, Runnable, TimerHandle } from "./hub.js";
 import { deliverReport, report } from "./report.js";
+import type { Hub, Runnable, TimerHandle } from "./types.js";
 
 class NodeTimer implements TimerHandle {
   readonly #timer: NodeJS.Timeout;

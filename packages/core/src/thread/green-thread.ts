@@ -1,19 +1,15 @@
 /**
- * Green threads: an async function run under a thread context. The context travels with the
- * function's continuations (see `thread-context.ts`: V8 promise hooks, or AsyncLocalStorage
- * on request), so `getCurrent()` works anywhere in the thread and every green
- * operation knows whom to interrupt.
+ * Green threads: an async function run under a thread context. The thread is the root of its
+ * cancel scopes (`scope.ts`); the context travels with the function's continuations, so
+ * `getCurrent()` works anywhere in the thread and every green operation (`operation.ts`) knows
+ * whom to interrupt. Links and failure reports are in `links.ts`, the live list in
+ * `listing.ts`.
  *
- * Interruption is the heart of the model. A green operation (`suspend`) registers a `Waiter`
- * on the current thread; `kill()` or a `Timeout` rejects the thread's pending waiters at once
- * and runs their cancelers, which release what the operation held (a timer, a queue position,
- * a permit). A thread that is not inside a green operation when it is interrupted receives the
- * error at its next one — the JavaScript reading of Eventlet's "a green thread can only be
- * interrupted where it could switch".
+ * This module is also the internal entry the rest of core imports thread machinery from.
  *
- * Trade-off: carrying a context across `await` costs something on every promise in the
- * process, so the rest of the thread is kept lean: ten fields, flags in one integer, one hub
- * queue entry per spawn, and a lazily created signal, name, links and waiters.
+ * Trade-off: the carrier may cost something on every promise of a thread, so the thread
+ * itself is kept lean: ten fields, flags in one integer, one hub queue entry per spawn, and a
+ * lazily created signal, name, links and waiters.
  *
  * @module
  */
@@ -21,71 +17,49 @@
 import { checkFunction, checkMs, describeValue, GreenThreadExit, TendrilError } from "../errors.js";
 import { getHub, type TimerHandle } from "../hub/hub.js";
 import { report } from "../hub/report.js";
-import { createThreadContext } from "./thread-context.js";
+import { callLink, type LinkFunction, UnobservedCheck } from "./links.js";
+import { register, type ThreadInfo, unregister } from "./listing.js";
+import { deliveredThisPass, getCurrent, Redelivery, suspend, type Waiter } from "./operation.js";
+import { endSegment, probe, startSegment } from "./probe.js";
+import { context, type Scope } from "./scope.js";
 
-const context = createThreadContext<GreenThread<unknown>>();
+export type { LinkFunction } from "./links.js";
+export {
+  countThreads,
+  formatThreads,
+  listThreads,
+  setSpawnTracing,
+  type ThreadInfo,
+} from "./listing.js";
+export {
+  type Canceler,
+  currentThread,
+  enterScope,
+  getCurrent,
+  green,
+  greenAt,
+  leaveScope,
+  openScope,
+  runInScope,
+  sleep,
+  suspend,
+  suspendAt,
+  Waiter,
+} from "./operation.js";
+export { setBlockingProbe } from "./probe.js";
+export { contextKind, Scope } from "./scope.js";
 
-/** @internal How thread identity travels in this process: "als" or "hooks". */
-export const contextKind = context.kind;
-
-const READY = 0;
-const RUNNING = 1;
-const DONE = 2;
+/** @internal */
+export const READY = 0;
+/** @internal */
+export const RUNNING = 1;
+/** @internal */
+export const DONE = 2;
 
 let nextId = 1;
 
-// The blocking probe (see debug/detect-blocking.ts): when set, every boundary of a thread's
-// run segment (start, resume, suspend, end) is timed, and a segment longer than the threshold
-// is reported with the thread that ran it. `null` costs one comparison per boundary.
-type BlockingProbe = {
-  thresholdMs: number;
-  onBlocked: (thread: GreenThread<unknown>, ms: number) => void;
-};
-let probe: BlockingProbe | null = null;
-let segmentStart = 0;
-
-function endSegment(thread: GreenThread<unknown>): void {
-  const p = probe as BlockingProbe;
-  const now = getHub().now();
-  const ms = now - segmentStart;
-  segmentStart = now;
-  if (ms > p.thresholdMs) p.onBlocked(thread, ms);
-}
-
-/** @internal Installs (or with `null` removes) the blocking probe. Returns the previous one. */
-export function setBlockingProbe(next: BlockingProbe | null): BlockingProbe | null {
-  const previous = probe;
-  probe = next;
-  segmentStart = getHub().now();
-  return previous;
-}
-let traceSpawns = process.env.TENDRIL_TRACE_SPAWN === "1";
-
-/**
- * Called with the interruption's reason when a pending green operation is interrupted.
- *
- * @example
- * ```ts
- * const controller = new AbortController();
- * const cancel: Canceler = (reason) => controller.abort(reason);
- * const response = await green(fetch(url, { signal: controller.signal }), cancel);
- * ```
- */
-export type Canceler = (reason: unknown) => void;
-
-/**
- * A function run by a link when its thread ends.
- *
- * @example
- * ```ts
- * const thread = spawn(work);
- * const onExit: LinkFunction<void, [string]> = (t, label) => console.log(label, "ended", t.dead);
- * thread.link(onExit, "worker");
- * ```
- */
-export type LinkFunction<R, A extends unknown[]> = (thread: GreenThread<R>, ...args: A) => unknown;
-
-type Settle = (thread: GreenThread<unknown>) => void;
+/** @internal */
+export type Settle = (thread: GreenThread<unknown>) => void;
 
 /**
  * @internal What a pool hangs on the threads it spawns (`_owner`): told when each one ends,
@@ -95,124 +69,35 @@ export interface ThreadOwner {
   _threadEnded(thread: GreenThread<unknown>, ok: boolean, value: unknown): void;
 }
 
-/**
- * The handle a green operation's executor receives: settle it once with `resolve` or
- * `reject`. Once the operation was interrupted, both are no-ops that return `false`, so a
- * producer that hands an item to a dead waiter learns it must keep the item.
- *
- * @example
- * ```ts
- * // A green wait for one event of a Node emitter: settle the waiter once, clean up on interrupt.
- * const value = await suspend<unknown>((waiter: Waiter<unknown>) => {
- *   const onData = (data: unknown) => waiter.resolve(data);
- *   emitter.once("data", onData);
- *   return () => emitter.off("data", onData); // the canceler: kill or a Timeout got here first
- * });
- * ```
- */
-export class Waiter<T> {
-  /** @internal */ _thread: GreenThread<unknown>;
-  /** @internal */ _resolve: (value: T) => void;
-  /** @internal */ _reject: (error: unknown) => void;
-  /** @internal */ _cancel: Canceler | undefined = undefined;
-  /** @internal 0 for an ordinary operation; for a `withTimeout` scope, its nesting depth. */
-  _depth = 0;
-  /** True once resolved, rejected or interrupted. */
-  settled = false;
-
-  /** @internal */
-  constructor(
-    thread: GreenThread<unknown>,
-    resolve: (value: T) => void,
-    reject: (error: unknown) => void,
-  ) {
-    this._thread = thread;
-    this._resolve = resolve;
-    this._reject = reject;
-  }
-
-  /** Completes the operation with `value`. Returns `false` (and does nothing) if it had ended. */
-  resolve(value: T): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    this._thread._removeOp(this as Waiter<unknown>);
-    if (probe !== null) segmentStart = getHub().now();
-    this._resolve(value);
-    return true;
-  }
-
-  /** Fails the operation with `error`. Returns `false` (and does nothing) if it had ended. */
-  reject(error: unknown): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    this._thread._removeOp(this as Waiter<unknown>);
-    if (probe !== null) segmentStart = getHub().now();
-    this._reject(error);
-    return true;
-  }
-
-  /** Lets the hub run a waiter directly: resolves it with `undefined`. @internal */
-  run(): void {
-    this.resolve(undefined as T);
-  }
-
-  /** @internal */
-  _interrupt(reason: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    const cancel = this._cancel;
-    if (cancel !== undefined) {
-      try {
-        cancel(reason);
-      } catch (error) {
-        report(error, "a green operation's canceler");
-      }
-    }
-    this._reject(reason);
-  }
-}
-
-/**
- * What `listThreads()` says of one live thread.
- *
- * @example
- * ```ts
- * for (const info of listThreads()) {
- *   console.log(info.id, info.name, info.state, info.spawnedAt ?? "(spawn tracing off)");
- * }
- * ```
- */
-export interface ThreadInfo {
-  readonly id: number;
-  readonly name: string;
-  /** `scheduled`: a `spawnAfter` waiting for its time; `ready`: queued to start;
-   * `running`: started and not inside a green operation; `waiting`: inside one. */
-  readonly state: "scheduled" | "ready" | "running" | "waiting";
-  /** Where it was spawned, when spawn tracing is on (`setSpawnTracing(true)` or
-   * `TENDRIL_TRACE_SPAWN=1`). */
-  readonly spawnedAt: string | undefined;
-}
-
 // Thread state lives in one integer: the low two bits are the life-cycle state, the rest flags.
-const STATE = 3;
-const OK = 4; // the outcome in _value is a result, not an error
-const OBSERVED = 8; // someone waited for or linked to the thread
-const DETACHED = 16; // spawnN: nobody can wait, errors go straight to the reporter
-const HAS_PENDING = 32; // an interruption is kept for the next green operation
-const PENDING_IS_KILL = 64;
-const KILL_REQUESTED = 128;
-const STARTED = 256;
-const ONE_ARG = 512; // _args holds the only argument itself, not an array
+/** @internal */
+export const STATE = 3;
+/** @internal */
+export const OK = 4; // the outcome in _value is a result, not an error
+/** @internal */
+export const OBSERVED = 8; // someone waited for or linked to the thread
+/** @internal */
+export const DETACHED = 16; // spawnN: nobody can wait, errors go straight to the reporter
+/** @internal */
+export const HAS_PENDING = 32; // an interruption is kept for the next green operation
+/** @internal */
+export const PENDING_IS_KILL = 64;
+/** @internal */
+export const KILL_REQUESTED = 128;
+/** @internal */
+export const STARTED = 256;
+/** @internal */
+export const ONE_ARG = 512; // _args holds the only argument itself, not an array
 
 /** Everything a thread rarely needs, allocated on first use so that a plain thread stays small. */
-interface ThreadExtras {
+/** @internal */
+export interface ThreadExtras {
   pending: unknown;
   settles: Settle[] | null;
   links: Array<{ fn: LinkFunction<unknown, unknown[]>; args: unknown[] }> | null;
   controller: AbortController | null;
   timeouts: Set<{ cancel(): void }> | null;
   timer: TimerHandle | null;
-  depth: number;
   name: string | null;
   spawnedAt: string | undefined;
 }
@@ -271,7 +156,6 @@ export class GreenThread<R = unknown> {
         controller: null,
         timeouts: null,
         timer: null,
-        depth: 0,
         name: null,
         spawnedAt: undefined,
       };
@@ -352,7 +236,9 @@ export class GreenThread<R = unknown> {
    * `error`), its `signal` aborts, and the returned promise resolves once the thread has
    * finished unwinding (its `finally` blocks ran). A thread that has not started never runs.
    * Kill is one-shot: a thread that catches the error may carry on. Killing the current
-   * thread throws the error at once, so the thread unwinds from where it stands.
+   * thread throws the error at once, so the thread unwinds from where it stands. When a value
+   * is on its way to the thread (a queue item or permit just handed over), the kill waits one
+   * hub pass so the thread receives it, and lands at its next green operation.
    *
    * @throws {TendrilError} `ERR_TENDRIL_KILL_MAIN` when asked to kill the main thread.
    */
@@ -421,7 +307,7 @@ export class GreenThread<R = unknown> {
     if ((this._flags & STATE) !== READY) return;
     this._flags = (this._flags & ~STATE) | RUNNING | STARTED;
     if (this._x !== null) this._x.timer = null;
-    if (probe !== null) segmentStart = getHub().now();
+    if (probe !== null) startSegment();
     context.run(this as GreenThread<unknown>, startBody, this as GreenThread<unknown>);
   }
 
@@ -536,49 +422,70 @@ export class GreenThread<R = unknown> {
   }
 
   /**
-   * @internal Delivers `reason` to the pending green operations, or keeps it for the next
-   * one. Ordinary operations are always interrupted; `withTimeout` scopes only from
-   * `minDepth` inward, so that a Timeout leaves the scopes enclosing it to its own handler
-   * (an inner timeout must not tear down the outer `withTimeout` waiting on it). A kill
-   * (minDepth 0) reaches everything and is never overwritten by a timeout.
+   * @internal Interrupts the pending operations started in `scope` or nested in it (every
+   * one of the thread's for `null`) with `reason`. Returns whether there was any.
    */
-  _interrupt(reason: unknown, isKill: boolean, minDepth = 0): void {
-    const flags = this._flags;
-    if ((flags & STATE) === DONE) return;
+  _interruptOps(scope: Scope | null, reason: unknown): boolean {
     const ops = this._ops;
-    if (ops !== null) {
-      if (!Array.isArray(ops)) {
-        if (ops._depth === 0 || ops._depth >= minDepth) {
-          this._ops = null;
-          ops._interrupt(reason);
-          return;
-        }
-      } else {
-        const hit = ops.filter((op) => op._depth === 0 || op._depth >= minDepth);
-        if (hit.length > 0) {
-          const rest = ops.filter((op) => !(op._depth === 0 || op._depth >= minDepth));
-          this._ops =
-            rest.length === 0 ? null : rest.length === 1 ? (rest[0] as Waiter<unknown>) : rest;
-          for (const op of hit) op._interrupt(reason);
-          return;
-        }
-      }
+    if (ops === null) return false;
+    if (!Array.isArray(ops)) {
+      if (scope !== null && !scope.encloses(ops._scope)) return false;
+      this._ops = null;
+      ops._interrupt(reason);
+      return true;
     }
+    if (scope === null) {
+      this._ops = null;
+      for (const op of ops) op._interrupt(reason);
+      return true;
+    }
+    const hit = ops.filter((op) => scope.encloses(op._scope));
+    if (hit.length === 0) return false;
+    const rest = ops.filter((op) => !scope.encloses(op._scope));
+    this._ops = rest.length === 0 ? null : rest.length === 1 ? (rest[0] as Waiter<unknown>) : rest;
+    for (const op of hit) op._interrupt(reason);
+    return true;
+  }
+
+  /** @internal Keeps `reason` for the thread's next green operation; a kill is never overwritten. */
+  _keep(reason: unknown, isKill: boolean): void {
+    const flags = this._flags;
     if (flags & HAS_PENDING && flags & PENDING_IS_KILL && !isKill) return;
     this._extras().pending = reason;
     this._flags = (flags & ~PENDING_IS_KILL) | HAS_PENDING | (isKill ? PENDING_IS_KILL : 0);
   }
 
-  /** @internal The number of `withTimeout` scopes the thread is inside. */
-  _scopeDepth(): number {
-    return this._x === null ? 0 : this._x.depth;
+  /**
+   * @internal A kill: delivers `reason` to every pending green operation of the thread, in
+   * every scope, or keeps it for the next one. Deferred by a pass while a hand-over to the
+   * thread is in flight (see `stampDelivery`).
+   */
+  _interrupt(reason: unknown, isKill: boolean): void {
+    if ((this._flags & STATE) === DONE) return;
+    if (this._ops !== null && deliveredThisPass(this)) {
+      this._keep(reason, isKill);
+      getHub().callSoon(new Redelivery(this, null, reason));
+      return;
+    }
+    if (!this._interruptOps(null, reason)) this._keep(reason, isKill);
   }
 
-  /** @internal Enters (+1) or leaves (-1) a `withTimeout` scope; returns the new depth. */
-  _moveScope(delta: number): number {
-    const x = this._extras();
-    x.depth += delta;
-    return x.depth;
+  /**
+   * @internal A deadline of `scope`: interrupts the operations of that scope and the scopes
+   * nested in it, or keeps `reason` in the scope for the next one started there.
+   */
+  _interruptScope(scope: Scope, reason: unknown): void {
+    if ((this._flags & STATE) === DONE || scope.closed) return;
+    if (this._ops !== null && deliveredThisPass(this)) {
+      scope.pending = reason;
+      scope.hasPending = true;
+      getHub().callSoon(new Redelivery(this, scope, reason));
+      return;
+    }
+    if (!this._interruptOps(scope, reason)) {
+      scope.pending = reason;
+      scope.hasPending = true;
+    }
   }
 
   /** @internal Withdraws an interruption that was kept and not yet delivered. */
@@ -598,44 +505,13 @@ export class GreenThread<R = unknown> {
   }
 }
 
-class UnobservedCheck {
-  readonly thread: GreenThread<unknown>;
-  constructor(thread: GreenThread<unknown>) {
-    this.thread = thread;
-  }
-  run(): void {
-    const t = this.thread;
-    if (!(t._flags & OBSERVED)) {
-      t._flags |= OBSERVED;
-      report(t._value, `green thread ${t.name} (spawned, failed, and never waited for)`);
-    }
-  }
-}
-
-function callLink<R>(
-  thread: GreenThread<R>,
-  fn: LinkFunction<R, unknown[]>,
-  args: unknown[],
-): void {
-  try {
-    const result = fn(thread, ...args);
-    if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
-      (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
-        report(error, `a link of green thread ${thread.name}`),
-      );
-    }
-  } catch (error) {
-    report(error, `a link of green thread ${thread.name}`);
-  }
-}
-
 // The settle handlers are shared, not bound per thread: they run in the context captured when
-// `then` was called — the thread's own — so `context.get()` tells them whose result it is.
+// `then` was called — the thread's own root — so `getCurrent()` tells them whose result it is.
 function onFulfilled(value: unknown): void {
-  (context.get() as GreenThread<unknown>)._finish(true, value);
+  getCurrent()._finish(true, value);
 }
 function onRejected(error: unknown): void {
-  (context.get() as GreenThread<unknown>)._finish(false, error);
+  getCurrent()._finish(false, error);
 }
 
 function startBody(t: GreenThread<unknown>): void {
@@ -651,6 +527,8 @@ function startBody(t: GreenThread<unknown>): void {
     return;
   }
   if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
+    // fn may have entered a Timeout's scope: settle in the thread's own root context.
+    if (context.get() !== t) context.enter(t);
     (result as PromiseLike<unknown>).then(onFulfilled, onRejected);
   } else {
     t._finish(true, result);
@@ -659,47 +537,10 @@ function startBody(t: GreenThread<unknown>): void {
 
 // The main thread: what getCurrent() returns outside any spawned thread. It is never killed
 // and never listed, but Timeouts and green operations work in it as in any other thread.
-const mainThread = new GreenThread<unknown>(null, null);
+/** @internal */
+export const mainThread = new GreenThread<unknown>(null, null);
 mainThread._flags = RUNNING | STARTED;
 mainThread.name = "main";
-
-// Live threads, in an intrusive doubly linked list so that registering costs no allocation.
-let liveHead: GreenThread<unknown> | null = null;
-let liveCount = 0;
-
-function register(t: GreenThread<unknown>): void {
-  t._next = liveHead;
-  if (liveHead !== null) liveHead._prev = t;
-  liveHead = t;
-  liveCount++;
-  if (traceSpawns) t._extras().spawnedAt = new Error().stack?.split("\n").slice(3).join("\n");
-}
-
-function unregister(t: GreenThread<unknown>): void {
-  if (t === mainThread) return;
-  const { _prev: prev, _next: next } = t;
-  if (prev !== null) prev._next = next;
-  else if (liveHead === t) liveHead = next;
-  else return; // not registered
-  if (next !== null) next._prev = prev;
-  t._prev = t._next = null;
-  liveCount--;
-}
-
-/**
- * The green thread the caller runs in; the *main* thread outside any spawned one.
- *
- * @example
- * ```ts
- * spawn(() => console.log(getCurrent().name)); // "anonymous#2" or the function's name
- * ```
- */
-export function getCurrent(): GreenThread<unknown> {
-  return context.get() ?? mainThread;
-}
-
-/** @internal The name core's own modules use for `getCurrent`. */
-export { getCurrent as currentThread };
 
 type Fn<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
 
@@ -819,199 +660,4 @@ export function kill(thread: GreenThread<unknown>, error?: unknown): Promise<voi
     throw new TypeError(`kill: thread must be a GreenThread, received ${describeValue(thread)}`);
   }
   return thread.kill(error);
-}
-
-/**
- * The building block of every green operation. Calls `executor(waiter)` synchronously and
- * returns a promise settled by `waiter.resolve`/`waiter.reject`. If the current thread is
- * killed or one of its Timeouts fires first, the promise rejects with that error and the
- * canceler the executor returned runs, to release what the operation held. If the thread
- * already has an undelivered interruption, the executor is not called at all.
- *
- * @example
- * ```ts
- * // A green wait for a Node event emitter's event:
- * function once(emitter: EventEmitter, name: string) {
- *   return suspend<unknown>((waiter) => {
- *     const listener = (value: unknown) => waiter.resolve(value);
- *     emitter.once(name, listener);
- *     return () => emitter.off(name, listener);
- *   });
- * }
- * ```
- */
-export function suspend<T>(
-  executor: (waiter: Waiter<T>) => Canceler | undefined | void,
-): Promise<T> {
-  return suspendAt(0, executor);
-}
-
-/** @internal `suspend` for an operation at a scope depth (0: ordinary). */
-export function suspendAt<T>(
-  depth: number,
-  executor: (waiter: Waiter<T>) => Canceler | undefined | void,
-): Promise<T> {
-  const thread = context.get() ?? mainThread;
-  if (probe !== null) endSegment(thread);
-  if (thread._flags & HAS_PENDING)
-    return Promise.reject((thread._takePending() as { reason: unknown }).reason);
-  opThread = thread;
-  opDepth = depth;
-  opExecutor = executor as OpExecutor;
-  return new Promise<T>(
-    startOp as (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
-  );
-}
-
-type OpExecutor = (waiter: Waiter<unknown>) => Canceler | undefined | void;
-
-// The operation `suspendAt` is starting, handed to `startOp` through these rather than a new
-// closure per operation. Invariant: the Promise constructor calls `startOp` synchronously, and
-// `startOp` reads them before it runs the executor, so a nested `suspendAt` cannot disturb them.
-let opThread: GreenThread<unknown> = mainThread;
-let opDepth = 0;
-let opExecutor: OpExecutor | null = null;
-
-function startOp(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
-  const thread = opThread;
-  const executor = opExecutor as OpExecutor;
-  const depth = opDepth;
-  // Hold no thread or executor past its operation's start (a dead thread stays collectable).
-  opThread = mainThread;
-  opExecutor = null;
-  const waiter = new Waiter<unknown>(thread, resolve, reject);
-  if (depth !== 0) waiter._depth = depth;
-  thread._addOp(waiter);
-  let cancel: Canceler | undefined | void;
-  try {
-    cancel = executor(waiter);
-  } catch (error) {
-    waiter.reject(error);
-    return;
-  }
-  if (!waiter.settled && typeof cancel === "function") waiter._cancel = cancel;
-}
-
-function queueWaiter(waiter: Waiter<void>): undefined {
-  getHub().callSoon(waiter);
-  return undefined;
-}
-
-/**
- * Suspends the current thread for `ms` milliseconds; `sleep(0)` (the default) lets every
- * other ready thread run first. A green operation: kill and Timeout interrupt it.
- *
- * @throws {TypeError|RangeError} when `ms` is not a number >= 0.
- * @example
- * ```ts
- * spawn(async () => { for (;;) { console.log("tick"); await sleep(1000); } });
- * ```
- */
-export function sleep(ms = 0): Promise<void> {
-  if (ms === 0) return suspend<void>(queueWaiter);
-  checkMs("sleep: ms", ms);
-  return suspend<void>((waiter) => {
-    const timer = getHub().schedule(ms, () => waiter.resolve());
-    return () => timer.cancel();
-  });
-}
-
-/**
- * Makes any promise a green operation: kill and Timeout interrupt the wait (the promise
- * itself runs on; pass `onInterrupt` to stop it, e.g. by aborting a request). Its eventual
- * rejection is handled, so an interrupted promise never becomes an unhandled rejection.
- *
- * @throws {TypeError} when `promise` is not a promise or thenable.
- * @example
- * ```ts
- * const controller = new AbortController();
- * const res = await green(fetch(url, { signal: controller.signal }), (r) => controller.abort(r));
- * ```
- */
-export function green<T>(promise: PromiseLike<T>, onInterrupt?: Canceler): Promise<T> {
-  if (promise === null || typeof (promise as PromiseLike<T>)?.then !== "function") {
-    throw new TypeError(`green: expected a promise, received ${describeValue(promise)}`);
-  }
-  return greenAt(0, promise, onInterrupt);
-}
-
-/** @internal `green` at a scope depth (0: ordinary); `withTimeout` waits with it. */
-export function greenAt<T>(
-  depth: number,
-  promise: PromiseLike<T>,
-  onInterrupt?: Canceler,
-): Promise<T> {
-  return suspendAt<T>(depth, (waiter) => {
-    promise.then(
-      (value) => waiter.resolve(value),
-      (error: unknown) => waiter.reject(error),
-    );
-    return onInterrupt;
-  });
-}
-
-/**
- * The live threads — spawned and not yet ended — with their state and, when spawn tracing is
- * on, where they were spawned. Newest first.
- *
- * @example
- * ```ts
- * for (const t of listThreads()) console.log(t.id, t.name, t.state);
- * ```
- */
-export function listThreads(): ThreadInfo[] {
-  const out: ThreadInfo[] = [];
-  for (let t = liveHead; t !== null; t = t._next) out.push(t._info());
-  return out;
-}
-
-/**
- * How many threads are live, without listing them.
- *
- * @example
- * ```ts
- * console.log(`${countThreads()} green threads alive`);
- * ```
- */
-export function countThreads(): number {
-  return liveCount;
-}
-
-/**
- * `listThreads()` as a human-readable table, with spawn sites when tracing is on: what to
- * print when a program hangs and you want to know who is waiting on what.
- *
- * @example
- * ```ts
- * process.on("SIGUSR2", () => console.error(formatThreads()));
- * ```
- */
-export function formatThreads(): string {
-  const threads = listThreads();
-  if (threads.length === 0) return "no live green threads";
-  const lines = [`${threads.length} live green thread${threads.length === 1 ? "" : "s"}:`];
-  for (const t of threads) {
-    lines.push(`  #${t.id} ${t.name} [${t.state}]`);
-    if (t.spawnedAt) lines.push(...t.spawnedAt.split("\n").map((l) => `      ${l.trim()}`));
-  }
-  return lines.join("\n");
-}
-
-/**
- * Records the stack of every spawn from now on, for `listThreads()`/`formatThreads()`. It
- * costs a stack capture per spawn, so it is off by default (`TENDRIL_TRACE_SPAWN=1` turns it
- * on at start-up). Returns the previous setting.
- *
- * @example
- * ```ts
- * const previous = setSpawnTracing(true);
- * spawn(work);
- * console.error(formatThreads()); // each thread now says where it was spawned
- * setSpawnTracing(previous);
- * ```
- */
-export function setSpawnTracing(on: boolean): boolean {
-  const previous = traceSpawns;
-  traceSpawns = on;
-  return previous;
 }

@@ -1,17 +1,22 @@
 /**
- * How a green thread's identity travels with its async continuations. Two carriers, one
- * contract (`run` a function as a thread, `get` the thread running now):
+ * How the innermost cancel scope (and through it the green thread) travels with async
+ * continuations. Two carriers, one contract: `run` a function under a value, `enter` a value
+ * for the rest of the current job, `get` the value now.
  *
- * - V8's promise hooks (`v8.promiseHooks`), the default. Tendril's threads only ever resume
- *   through promises (every green operation is one), so three small hooks — stamp each new
- *   promise with the thread that created it, restore that thread around each reaction — carry
- *   the identity. Measured against `AsyncLocalStorage` (`pnpm bench`): on Node 20, where
- *   `AsyncLocalStorage` turns on Node's async_hooks machinery (an async id and a copied store
- *   on every promise), pools ran 2–2.5x and `imap` 1.4x faster; on Node 24, where it is built
- *   on AsyncContextFrame, pools still ran 1.4x and `imap` 1.45x faster with 20% less memory.
- *   The trade-off: a raw `setTimeout` or event-emitter callback registered inside a thread
- *   runs as the main thread — the same on every Node version.
- * - `AsyncLocalStorage` (`TENDRIL_CONTEXT=als`), which also follows timers and emitters.
+ * - `AsyncLocalStorage`, the default where Node builds it on AsyncContextFrame (Node 24 and
+ *   later, or Node 22 with `--experimental-async-context-frame`). There it costs code that
+ *   does not use it nothing: the frame is one pointer V8 already carries along every promise.
+ *   Detected by feature, not by version: the older, async_hooks-based store has a
+ *   `_propagate` method on its prototype (that is how `--no-async-context-frame` on Node 24 is
+ *   recognised too).
+ * - V8's promise hooks (`v8.promiseHooks`) elsewhere (Node 20, 22): stamp each new promise with
+ *   the value current when it was created, restore it around each reaction. Hooks tax every
+ *   promise in the process, so they are installed lazily — on the first `run` or `enter`, that
+ *   is when the first green thread starts or the first Timeout or scope is created. A process
+ *   that imports Tendril and never uses it pays nothing. The trade-off: a raw `setTimeout` or
+ *   event-emitter callback registered inside a thread runs outside it.
+ *
+ * `TENDRIL_CONTEXT=als` or `TENDRIL_CONTEXT=hooks` forces either carrier.
  *
  * @module
  */
@@ -23,8 +28,13 @@ import { promiseHooks } from "node:v8";
 export interface ThreadContext<T extends object> {
   /** The carrier's name, for benchmarks and bug reports. */
   readonly kind: "als" | "hooks";
-  /** Runs `fn(arg)` with `value` as the current context, synchronously. */
-  run<A>(value: T, fn: (arg: A) => void, arg: A): void;
+  /** Runs `fn(arg)` with `value` as the current context, synchronously, and returns its result. */
+  run<A, R>(value: T, fn: (arg: A) => R, arg: A): R;
+  /**
+   * Makes `value` current for the rest of the current synchronous job and the continuations
+   * created in it (AsyncLocalStorage's `enterWith`).
+   */
+  enter(value: T | undefined): void;
   /** The current context, or `undefined` outside any `run`. */
   get(): T | undefined;
 }
@@ -34,44 +44,82 @@ function alsContext<T extends object>(): ThreadContext<T> {
   return {
     kind: "als",
     run: (value, fn, arg) => storage.run(value, fn, arg),
+    enter: (value) => storage.enterWith(value as T),
     get: () => storage.getStore(),
   };
 }
 
 function hookContext<T extends object>(): ThreadContext<T> {
-  const stamp = Symbol("tendril.thread");
+  const stamp = Symbol("tendril.scope");
   let current: T | undefined;
+  let installed = false;
+  // How many `run` calls and reaction jobs enclose the code running now: 0 means the top of a
+  // macrotask (or module code), where nothing would restore a value that `enter` set.
+  let depth = 0;
+  let resetQueued = false;
   // Invariant: before/after come in matched pairs around every reaction job, so the stack
-  // unwinds to `undefined` between macrotasks and no thread identity leaks into I/O callbacks.
+  // unwinds to `undefined` between macrotasks and no identity leaks into I/O callbacks.
   const saved: Array<T | undefined> = [];
-  promiseHooks.createHook({
-    init(promise) {
-      if (current !== undefined) (promise as unknown as Record<symbol, T>)[stamp] = current;
-    },
-    before(promise) {
-      saved.push(current);
-      current = (promise as unknown as Record<symbol, T | undefined>)[stamp];
-    },
-    after() {
-      current = saved.pop();
-    },
-  });
+  const install = (): void => {
+    installed = true;
+    promiseHooks.createHook({
+      init(promise) {
+        if (current !== undefined) (promise as unknown as Record<symbol, T>)[stamp] = current;
+      },
+      before(promise) {
+        saved.push(current);
+        depth++;
+        current = (promise as unknown as Record<symbol, T | undefined>)[stamp];
+      },
+      after() {
+        depth--;
+        current = saved.pop();
+      },
+    });
+  };
+  const reset = (): void => {
+    resetQueued = false;
+    if (depth === 0) current = undefined;
+  };
   return {
     kind: "hooks",
     run(value, fn, arg) {
+      if (!installed) install();
       const previous = current;
       current = value;
+      depth++;
       try {
-        fn(arg);
+        return fn(arg);
       } finally {
+        depth--;
         current = previous;
+      }
+    },
+    enter(value) {
+      if (!installed) install();
+      current = value;
+      // Entered at the top of a macrotask: undo it once the job's synchronous part is over.
+      if (depth === 0 && !resetQueued) {
+        resetQueued = true;
+        queueMicrotask(reset);
       }
     },
     get: () => current,
   };
 }
 
+/**
+ * True when this Node's `AsyncLocalStorage` rides on AsyncContextFrame (no async_hooks).
+ * @internal
+ */
+export function alsIsFrameBased(): boolean {
+  return !("_propagate" in AsyncLocalStorage.prototype);
+}
+
 /** @internal Picks the carrier for this process. */
 export function createThreadContext<T extends object>(): ThreadContext<T> {
-  return process.env.TENDRIL_CONTEXT === "als" ? alsContext<T>() : hookContext<T>();
+  const forced = process.env.TENDRIL_CONTEXT;
+  if (forced === "als") return alsContext<T>();
+  if (forced === "hooks") return hookContext<T>();
+  return alsIsFrameBased() ? alsContext<T>() : hookContext<T>();
 }

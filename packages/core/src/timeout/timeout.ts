@@ -1,22 +1,45 @@
 /**
- * Timeouts as Eventlet has them: a deadline armed on the current thread at construction. When
- * it fires, the thread's pending green operation rejects with the `Timeout` itself (or with
- * the error it was given). A Timeout only claims its own firing, so an outer one passes
- * straight through an inner `withTimeout`.
+ * Timeouts as Eventlet has them, scoped as trio's cancel scopes are. A Timeout opens a cancel
+ * scope nested in the current one: a `withTimeout` call's function and what it calls, or —
+ * for `new Timeout` — the rest of the async function that created it and what that calls,
+ * until `cancel()`/dispose. When the deadline fires, the green operations started in that
+ * scope or in scopes nested in it reject with the `Timeout` itself (or with the error it was
+ * given); sibling branches of a `Promise.all` and operations started before are untouched. A
+ * Timeout only claims its own firing, so an outer one passes straight through an inner
+ * `withTimeout`.
  *
  * @module
  */
 
 import { checkFunction, describeValue, TendrilError } from "../errors.js";
 import { getHub, type TimerHandle } from "../hub/hub.js";
-import { currentThread, type GreenThread, greenAt } from "../thread/green-thread.js";
+import {
+  enterScope,
+  greenAt,
+  leaveScope,
+  openScope,
+  runInScope,
+  type Scope,
+} from "../thread/green-thread.js";
+
+// Set by `withTimeout` for the Timeout it constructs: the scope it has opened for its function,
+// which the Timeout guards without entering it.
+let scopeForNext: Scope | null = null;
 
 /**
- * A deadline on the current green thread, armed when constructed (unless `ms` is `null` or
- * `undefined`, which never fires). When it fires, the thread's pending green operation
- * rejects with this Timeout — or with `error`, if one was given (`false` means the Timeout
- * itself, for Eventlet parity; the silent form is `withTimeout({ ms, timeoutValue })`).
- * Always cancel it when the guarded work is done; `using` does it for you.
+ * A deadline, armed when constructed (unless `ms` is `null` or `undefined`, which never
+ * fires), over a new cancel scope: the rest of the async function that created it, and what
+ * that function calls, until `cancel()` or dispose. When it fires, the green operations
+ * pending in that scope (and scopes nested in it) reject with this Timeout — or with `error`,
+ * if one was given (`false` means the Timeout itself, for Eventlet parity; the silent form is
+ * `withTimeout({ ms, timeoutValue })`). If none is pending, the next one started there
+ * rejects. Other branches of the same thread, and operations started before the Timeout,
+ * are not touched. Always cancel it when the guarded work is done; `using` does it for you.
+ *
+ * Create it after the function's first `await`, or use `withTimeout`, when the function runs
+ * as one branch of a `Promise.all`: before its first `await` a function still runs inside
+ * its caller's synchronous job, and a scope entered there also covers what the caller starts
+ * in that job (JavaScript has no hook for "the function returned").
  *
  * @throws {TypeError|RangeError} when `ms` is not a number >= 0, null or undefined.
  * @example
@@ -28,11 +51,10 @@ import { currentThread, type GreenThread, greenAt } from "../thread/green-thread
 export class Timeout extends TendrilError {
   /** The delay it was armed with, or `null` for a Timeout that never fires. */
   readonly ms: number | null;
-  readonly #thread: GreenThread<unknown>;
+  readonly #scope: Scope;
+  // Whether the Timeout entered its scope itself (`new Timeout`) or guards a withTimeout's.
+  readonly #enters: boolean;
   readonly #error: unknown;
-  // The innermost withTimeout scope this Timeout may interrupt: scopes that enclose it are
-  // left alone, so an inner deadline never tears down an outer withTimeout.
-  readonly #minDepth: number;
   #timer: TimerHandle | null = null;
 
   constructor(ms?: number | null, error?: Error | false) {
@@ -53,8 +75,10 @@ export class Timeout extends TendrilError {
       ms === null || ms === undefined ? "timed out" : `timed out after ${ms} ms`,
     );
     this.ms = ms ?? null;
-    this.#thread = currentThread();
-    this.#minDepth = this.#thread._scopeDepth() + 1;
+    const bound = scopeForNext;
+    scopeForNext = null;
+    this.#scope = bound ?? openScope();
+    this.#enters = bound === null;
     this.#error = error === false || error === undefined ? this : error;
     this.start();
   }
@@ -64,25 +88,43 @@ export class Timeout extends TendrilError {
     return this.#timer !== null;
   }
 
-  /** Arms the timer (again). Does nothing for a Timeout with no `ms`, or one already armed. */
+  /**
+   * Arms the timer (again), and enters its scope again for the code that follows. Does
+   * nothing for a Timeout with no `ms`, or one already armed.
+   */
   start(): this {
     if (this.ms === null || this.#timer !== null) return this;
-    const thread = this.#thread;
+    const scope = this.#scope;
+    const thread = scope.thread;
     if (thread.dead) return this;
+    scope.closed = false;
+    if (this.#enters) enterScope(scope);
     this.#timer = getHub().schedule(this.ms, this.#fire);
     thread._addTimeout(this);
     return this;
   }
 
-  /** Disarms the timer, and withdraws the error if it fired and was not yet delivered. */
+  /**
+   * Disarms the timer, withdraws the error if it fired and was not yet delivered, and leaves
+   * the Timeout's scope (code that follows belongs to the enclosing one again).
+   */
   cancel(): void {
+    const scope = this.#scope;
     const timer = this.#timer;
     if (timer !== null) {
       this.#timer = null;
       timer.cancel();
-      this.#thread._removeTimeout(this);
+      scope.thread._removeTimeout(this);
     }
-    this.#thread._retract(this.#error);
+    if (scope.pending === this.#error) {
+      scope.pending = undefined;
+      scope.hasPending = false;
+    }
+    scope.thread._retract(this.#error);
+    if (this.#enters) {
+      scope.closed = true;
+      leaveScope(scope);
+    }
   }
 
   [Symbol.dispose](): void {
@@ -91,43 +133,41 @@ export class Timeout extends TendrilError {
 
   readonly #fire = (): void => {
     this.#timer = null;
-    this.#thread._removeTimeout(this);
-    this.#thread._interrupt(this.#error, false, this.#minDepth);
+    const scope = this.#scope;
+    scope.thread._removeTimeout(this);
+    scope.thread._interruptScope(scope, this.#error);
   };
 }
 
 /**
- * True when `error` is a Tendril `Timeout`.
+ * True when `error` is a Tendril `Timeout`, or carries one as its `cause` (looked up a few
+ * levels deep), as `fetch` wraps the reason of an aborted request.
  *
  * @example
  * ```ts
- * try {
- *   await withTimeout(100, () => sleep(1000));
- * } catch (error) {
- *   if (isTimeout(error)) console.log("too slow");
- *   else throw error;
- * }
+ * try { await withTimeout(100, () => sleep(1000)); }
+ * catch (error) { if (isTimeout(error)) console.log("too slow"); }
  * ```
  */
 export function isTimeout(error: unknown): error is Timeout {
-  return error instanceof Timeout;
+  let e = error;
+  for (let i = 0; i < 8 && e !== null && typeof e === "object"; i++) {
+    if (e instanceof Timeout) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
-/**
- * The options form of `withTimeout`: resolve `timeoutValue` instead of rejecting.
- *
- * @example
- * ```ts
- * const options: WithTimeoutOptions<null> = { ms: 2000, timeoutValue: null };
- * const body = await withTimeout(options, fetchBody, url); // null when 2 s passed first
- * ```
- */
+/** The options form of `withTimeout`: resolve `timeoutValue` instead of rejecting. */
 export interface WithTimeoutOptions<V> {
   ms: number | null | undefined;
   timeoutValue: V;
 }
 
 type Fn<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
+type Call = { fn: (...args: unknown[]) => unknown; args: unknown[] };
+const callWith = (call: Call): unknown => call.fn(...call.args);
+const waitGreen = (promise: PromiseLike<unknown>): Promise<unknown> => greenAt(0, promise);
 
 /**
  * Runs `fn(...args)` in the current thread under a `Timeout` of `ms`. Rejects with that
@@ -165,22 +205,28 @@ export async function withTimeout<A extends unknown[], R, V>(
   const ms = silent
     ? (msOrOptions as WithTimeoutOptions<V>).ms
     : (msOrOptions as number | null | undefined);
-  const timeout = new Timeout(ms);
-  const thread = currentThread();
-  const depth = thread._moveScope(1);
+  const scope = openScope();
+  scopeForNext = scope;
+  let timeout: Timeout;
   try {
-    const result = fn(...args);
+    timeout = new Timeout(ms);
+  } finally {
+    scopeForNext = null;
+  }
+  try {
+    const result = runInScope(scope, callWith, { fn, args } as unknown as Call);
     if (result !== null && typeof (result as PromiseLike<R>)?.then === "function") {
-      // Wait as a scope operation: interrupted by our own Timeout (or an outer one, or a
-      // kill) even when fn waits on something that is not green, but not by fn's inner ones.
-      return await greenAt(depth, result as PromiseLike<R>);
+      // Wait as an operation of the new scope: interrupted by our own Timeout (or an outer
+      // one, or a kill) even when fn waits on something that is not green, but not by the
+      // deadlines of scopes fn opens inside.
+      return (await runInScope(scope, waitGreen, result as PromiseLike<unknown>)) as R;
     }
     return result as R;
   } catch (error) {
     if (silent && error === timeout) return (msOrOptions as WithTimeoutOptions<V>).timeoutValue;
     throw error;
   } finally {
-    thread._moveScope(-1);
+    scope.closed = true;
     timeout.cancel();
   }
 }
