@@ -32,6 +32,16 @@ export function getHub(): Hub {
 /**
  * Installs `hub` as the hub Tendril schedules on and returns the previous one. Tests use
  * `withVirtualHub` from `@tendril/core/testing`, which calls this for them.
+ *
+ * @example
+ * ```ts
+ * const previous = setHub(new VirtualHub()); // from @tendril/core/testing
+ * try {
+ *   await sleep(60_000); // returns at once: virtual time jumps
+ * } finally {
+ *   setHub(previous);
+ * }
+ * ```
  */
 export function setHub(hub: Hub): Hub {
   const previous = current;

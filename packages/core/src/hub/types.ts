@@ -6,16 +6,39 @@
  * @module
  */
 
-/** Something the hub can run on its next pass: a plain callback, or an object with `run()`. */
+/**
+ * Something the hub can run on its next pass: a plain callback, or an object with `run()`.
+ *
+ * @example
+ * ```ts
+ * getHub().callSoon(() => console.log("runs on the hub's next pass"));
+ * ```
+ */
 export type Runnable = (() => void) | { run(): void };
 
-/** A scheduled timer; `cancel()` is idempotent. */
+/**
+ * A scheduled timer; `cancel()` is idempotent.
+ *
+ * @example
+ * ```ts
+ * const timer: TimerHandle = getHub().schedule(1000, () => console.log("tick"));
+ * timer.cancel(); // it never fires
+ * ```
+ */
 export interface TimerHandle {
   cancel(): void;
 }
 
 /**
  * What Tendril needs from an event loop. Implement it to run Tendril on another clock.
+ *
+ * @example
+ * ```ts
+ * const hub: Hub = getHub();
+ * const timer = hub.schedule(100, () => console.log("100 ms later, on the hub's clock"));
+ * hub.callSoon(() => console.log("on the next pass of the loop"));
+ * timer.cancel();
+ * ```
  */
 export interface Hub {
   /** Monotonic time in milliseconds. Only differences between two readings mean anything. */

@@ -8,7 +8,16 @@
 import { report } from "../hub/report.js";
 import { type GreenThread, OBSERVED } from "./green-thread.js";
 
-/** A function run by a link when its thread ends. */
+/**
+ * A function run by a link when its thread ends.
+ *
+ * @example
+ * ```ts
+ * const thread = spawn(work);
+ * const onExit: LinkFunction<void, [string]> = (t, label) => console.log(label, "ended", t.dead);
+ * thread.link(onExit, "worker");
+ * ```
+ */
 export type LinkFunction<R, A extends unknown[]> = (thread: GreenThread<R>, ...args: A) => unknown;
 
 /** @internal Checks, a turn after a spawned thread failed, that someone observed it. */

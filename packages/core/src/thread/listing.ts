@@ -9,7 +9,16 @@ import { type GreenThread, mainThread } from "./green-thread.js";
 
 let traceSpawns = process.env.TENDRIL_TRACE_SPAWN === "1";
 
-/** What `listThreads()` says of one live thread. */
+/**
+ * What `listThreads()` says of one live thread.
+ *
+ * @example
+ * ```ts
+ * for (const info of listThreads()) {
+ *   console.log(info.id, info.name, info.state, info.spawnedAt ?? "(spawn tracing off)");
+ * }
+ * ```
+ */
 export interface ThreadInfo {
   readonly id: number;
   readonly name: string;
@@ -61,7 +70,14 @@ export function listThreads(): ThreadInfo[] {
   return out;
 }
 
-/** How many threads are live, without listing them. */
+/**
+ * How many threads are live, without listing them.
+ *
+ * @example
+ * ```ts
+ * console.log(`${countThreads()} green threads alive`);
+ * ```
+ */
 export function countThreads(): number {
   return liveCount;
 }
@@ -90,6 +106,14 @@ export function formatThreads(): string {
  * Records the stack of every spawn from now on, for `listThreads()`/`formatThreads()`. It
  * costs a stack capture per spawn, so it is off by default (`TENDRIL_TRACE_SPAWN=1` turns it
  * on at start-up). Returns the previous setting.
+ *
+ * @example
+ * ```ts
+ * const previous = setSpawnTracing(true);
+ * spawn(work);
+ * console.error(formatThreads()); // each thread now says where it was spawned
+ * setSpawnTracing(previous);
+ * ```
  */
 export function setSpawnTracing(on: boolean): boolean {
   const previous = traceSpawns;

@@ -25,7 +25,16 @@ import {
 import { endSegment, probe, startSegment } from "./probe.js";
 import { context, Scope } from "./scope.js";
 
-/** Called with the interruption's reason when a pending green operation is interrupted. */
+/**
+ * Called with the interruption's reason when a pending green operation is interrupted.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const cancel: Canceler = (reason) => controller.abort(reason);
+ * const response = await green(fetch(url, { signal: controller.signal }), cancel);
+ * ```
+ */
 export type Canceler = (reason: unknown) => void;
 
 // A hand-over in flight: a waiter resolved with a value whose continuation may not have run
@@ -97,6 +106,16 @@ const MAX_DEFERRALS = 16;
  * The handle a green operation's executor receives: settle it once with `resolve` or
  * `reject`. Once the operation was interrupted, both are no-ops that return `false`, so a
  * producer that hands an item to a dead waiter learns it must keep the item.
+ *
+ * @example
+ * ```ts
+ * // A green wait for one event of a Node emitter: settle the waiter once, clean up on interrupt.
+ * const value = await suspend<unknown>((waiter: Waiter<unknown>) => {
+ *   const onData = (data: unknown) => waiter.resolve(data);
+ *   emitter.once("data", onData);
+ *   return () => emitter.off("data", onData); // the canceler: kill or a Timeout got here first
+ * });
+ * ```
  */
 export class Waiter<T> {
   /** @internal */ _thread: GreenThread<unknown>;

@@ -158,7 +158,15 @@ export function isTimeout(error: unknown): error is Timeout {
   return false;
 }
 
-/** The options form of `withTimeout`: resolve `timeoutValue` instead of rejecting. */
+/**
+ * The options form of `withTimeout`: resolve `timeoutValue` instead of rejecting.
+ *
+ * @example
+ * ```ts
+ * const options: WithTimeoutOptions<null> = { ms: 2000, timeoutValue: null };
+ * const body = await withTimeout(options, fetchBody, url); // null when 2 s passed first
+ * ```
+ */
 export interface WithTimeoutOptions<V> {
   ms: number | null | undefined;
   timeoutValue: V;
