@@ -121,7 +121,7 @@ export class RedisCrawlFrontier implements CrawlFrontier {
    * @example
    * ```ts
    * let after = "0";
-   * for (;;) { const batch = await frontier.results({ after }); if (batch.length === 0) break; after = batch.at(-1).id; }
+   * for (;;) { const last = (await frontier.results({ after })).at(-1); if (!last) break; after = last.id; }
    * ```
    */
   results(options: { after?: string; count?: number } = {}): Promise<RedisResult<PageRecord>[]> {
