@@ -287,26 +287,10 @@ afterAll(async () => {
   section.write();
 });
 
-/**
- * Issue 17 item 4 (being fixed on branch wt/core): a hand-over inside `withTimeout` is not
- * atomic, so a Timeout firing as a queue put or a semaphore permit is handed over can deliver an
- * item whose `put()` threw, or lose it. While that holds, failures of exactly that shape (queue or
- * semaphore, cancelled by a Timeout) are recorded on the page instead of failing the suite; every
- * other failure fails it. Set to `false` once the fix is merged: then this test demands zero.
- */
-const TOLERATE_ISSUE_17_ITEM_4 = true;
-
-function isKnownDefect(c: Case): boolean {
-  return (
-    TOLERATE_ISSUE_17_ITEM_4 && c.how === "timeout" && (c.op === "queue" || c.op === "semaphore")
-  );
-}
-
 describe("cancellation at a random moment", () => {
   test("leaves no item, permit, slot, socket, timer or thread behind", async () => {
     const totals = new Map<Op, { runs: number; kills: number; timeouts: number } & Outcome>();
     const failures: string[] = [];
-    const known: string[] = [];
     const threadsBefore = countThreads();
     await settle(() => false, 2); // let the fixtures' first callbacks run
     const before = handles();
@@ -338,8 +322,7 @@ describe("cancellation at a random moment", () => {
               ? ""
               : ` leak: threads ${countThreads()}/${threadsBefore}, sockets ${handles().sockets}/${before.sockets}`;
             const line = `${JSON.stringify(c)} -> ${JSON.stringify(Object.fromEntries(bad))}${leak}`;
-            if (clean && isKnownDefect(c)) known.push(line);
-            else failures.push(line);
+            failures.push(line);
           }
           return true; // every case runs; the verdict is below, with all failures listed
         },
@@ -351,13 +334,6 @@ describe("cancellation at a random moment", () => {
     for (const [op, t] of totals) {
       const held = (Object.keys(CLEAN) as (keyof Outcome)[]).every((k) => t[k] === 0);
       section.record(`${op}: kill or Timeout at a random moment`, { ...t }, held);
-    }
-    if (known.length > 0) {
-      section.record(
-        "known defect (issue 17 item 4, hand-over inside withTimeout), tolerated until fixed",
-        { casesAffected: known.length, example: known[0] ?? "" },
-        false,
-      );
     }
     section.record(
       "whole property",
