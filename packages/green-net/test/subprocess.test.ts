@@ -149,10 +149,11 @@ describe("spawnProcess", () => {
           // `return await`: the Timeout must still be armed while the wait runs.
           return await proc.wait();
         });
+        // Observe the thread's failure before it happens, so it is never reported as unobserved.
+        const failed = waiter.wait().catch((e: unknown) => e);
         await sleep(0);
         await hub.advance(1000);
-        const error = await waiter.wait().catch((e: unknown) => e);
-        expect(isTimeout(error)).toBe(true);
+        expect(isTimeout(await failed)).toBe(true);
         // SIGTERM came first: the child says so, and is still running.
         expect(await stdout.readLine()).toBe("term\n");
         expect(proc.exit).toBeNull();
