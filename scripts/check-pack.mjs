@@ -189,8 +189,9 @@ try {
     name: "tendril-pack-smoke",
     private: true,
     type: "module",
-    // `ws` is green-net's optional peer dependency, needed by its `/websocket` entry.
-    dependencies: { ...deps, ws: "^8.18.0" },
+    // Optional peer dependencies the smoke test's entries need: `ws` for green-net's
+    // `/websocket`, `ioredis` for patterns' `/redis-queue`.
+    dependencies: { ...deps, ws: "^8.18.0", ioredis: "^6.1.0" },
     // Installed packages depend on each other by version (`^0.1.0`): take those from the
     // tarballs too, never from the registry.
     overrides: deps,
