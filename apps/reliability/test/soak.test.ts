@@ -76,10 +76,11 @@ describe("soak", () => {
         heapLastTenthMiB: g.heapLast / MiB,
         fdGrowth: g.fdGrowth,
       },
-      flat && g.fdGrowth === 0,
+      flat && g.fdGrowth <= 0,
     );
     expect(flat, JSON.stringify(g)).toBe(true);
-    expect(g.fdGrowth).toBe(0);
+    // No growth: a descriptor Node itself closes meanwhile (a startup pipe) may make it negative.
+    expect(g.fdGrowth).toBeLessThanOrEqual(0);
   });
 
   test(`${KEEPALIVE_REQUESTS.toLocaleString("en-US")} sequential keep-alive requests (urlopen → serveHttp): flat heap, one connection`, async () => {
@@ -98,10 +99,11 @@ describe("soak", () => {
         heapLastTenthMiB: g.heapLast / MiB,
         fdGrowth: g.fdGrowth,
       },
-      flat && g.fdGrowth === 0,
+      flat && g.fdGrowth <= 0,
     );
     expect(flat, JSON.stringify(g)).toBe(true);
-    expect(g.fdGrowth).toBe(0);
+    // No growth: a descriptor Node itself closes meanwhile (a startup pipe) may make it negative.
+    expect(g.fdGrowth).toBeLessThanOrEqual(0);
   });
 
   test(`${CONNECTIONS.toLocaleString("en-US")} concurrent connections held by one serve() process`, async () => {
