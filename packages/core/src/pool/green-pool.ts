@@ -30,14 +30,33 @@ import { isTimeout } from "../timeout/timeout.js";
 import { GreenMap, type IterablesOf, type MapFn } from "./green-map.js";
 import type { SlotPool, SlotRequest } from "./slots.js";
 
+// A spawner parked for a slot. Whoever hands it the slot spawns its thread there and then and
+// resolves the parked call with it (`spawn`) or with nothing (`spawnN`): a parked spawn costs
+// one green operation, no continuation of its own, and the hand-over cannot be torn apart.
 class Spawner implements SlotRequest {
   dead = false;
-  readonly waiter: Waiter<void>;
-  constructor(waiter: Waiter<void>) {
-    this.waiter = waiter;
+  waiter: Waiter<unknown> | null = null;
+  readonly pool: GreenPool;
+  readonly fn: (...args: never[]) => unknown;
+  readonly args: unknown[];
+  readonly detached: boolean;
+  constructor(
+    pool: GreenPool,
+    fn: (...args: never[]) => unknown,
+    args: unknown[],
+    detached: boolean,
+  ) {
+    this.pool = pool;
+    this.fn = fn;
+    this.args = args;
+    this.detached = detached;
   }
   grant(): boolean {
-    return this.waiter.resolve();
+    const waiter = this.waiter as Waiter<unknown>;
+    if (waiter.settled) return false;
+    const t = spawnOwned(this.fn, this.args, this.pool, this.detached, false);
+    waiter.resolve(this.detached ? undefined : t);
+    return true;
   }
 }
 
@@ -138,12 +157,7 @@ export class GreenPool implements ThreadOwner, SlotPool {
       return Promise.resolve(spawnOwned<R>(fn as never, args, this, false, false));
     }
     if (this._owns(currentThread())) return this.#spawnInline(fn, args);
-    return this.#spawnLater(fn, args);
-  }
-
-  async #spawnLater<A extends unknown[], R>(fn: Fn<A, R>, args: A): Promise<GreenThread<R>> {
-    await this.#park();
-    return spawnOwned<R>(fn as never, args, this, false, false);
+    return this.#park(new Spawner(this, fn as never, args, false)) as Promise<GreenThread<R>>;
   }
 
   async #spawnInline<A extends unknown[], R>(fn: Fn<A, R>, args: A): Promise<GreenThread<R>> {
@@ -181,12 +195,7 @@ export class GreenPool implements ThreadOwner, SlotPool {
       return RESOLVED;
     }
     if (this._owns(currentThread())) return this.#spawnNInline(fn, args);
-    return this.#spawnNLater(fn, args);
-  }
-
-  async #spawnNLater<A extends unknown[]>(fn: Fn<A, unknown>, args: A): Promise<void> {
-    await this.#park();
-    spawnOwned(fn as never, args, this, true, false);
+    return this.#park(new Spawner(this, fn as never, args, true)) as Promise<void>;
   }
 
   async #spawnNInline<A extends unknown[]>(fn: Fn<A, unknown>, args: A): Promise<void> {
@@ -291,9 +300,10 @@ export class GreenPool implements ThreadOwner, SlotPool {
 
   // --- internal: slots ------------------------------------------------------------------
 
-  #park(): Promise<void> {
-    return suspend<void>((waiter) => {
-      const entry = new Spawner(waiter);
+  // Parks `entry` until a slot is handed to it; the promise resolves once its thread is spawned.
+  #park(entry: Spawner): Promise<unknown> {
+    return suspend<unknown>((waiter) => {
+      entry.waiter = waiter;
       this.#spawners.push(entry);
       return () => {
         this.#spawners.remove(entry);
