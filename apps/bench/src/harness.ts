@@ -112,6 +112,16 @@ export function runChild(
   });
 }
 
+/**
+ * CPU time (user + system) this process has used, in ms. Children report it for their timed
+ * part beside wall time: on a shared machine, time spent waiting for a core inflates wall time
+ * but not CPU time, so ratios of CPU times are the steadier comparison.
+ */
+export function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /** Called by a Node child: prints its RESULT line (adding peak RSS in MB). */
 export function emit(result: Measurement): void {
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);

@@ -16,7 +16,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { emit } from "../harness.js";
+import { cpuNow, emit } from "../harness.js";
 
 const [mode = "floor", nArg = "2000000", cArg = "1000"] = process.argv.slice(2);
 const N = Number(nArg);
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   let sum = 0;
   let count = 0;
   const t0 = performance.now();
+  const c0 = cpuNow();
   if (mode === "floor" || mode === "floor-als") {
     for await (const v of orderedWindow(double, numbers(), C)) {
       sum += v;
@@ -119,8 +120,9 @@ async function main(): Promise<void> {
     throw new Error(`unknown mode ${mode}`);
   }
   const ms = performance.now() - t0;
+  const cpuMs = cpuNow() - c0;
   if (count !== N || sum !== N * (N - 1)) throw new Error(`got ${count} items summing to ${sum}`);
-  emit({ ms: Math.round(ms), itemsPerSec: Math.round((N / ms) * 1000) });
+  emit({ ms: Math.round(ms), cpuMs: Math.round(cpuMs), itemsPerSec: Math.round((N / ms) * 1000) });
 }
 
 await main();

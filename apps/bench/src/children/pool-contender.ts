@@ -14,7 +14,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { emit } from "../harness.js";
+import { cpuNow, emit } from "../harness.js";
 
 const [mode = "floor", nArg = "1000000", cArg = "1000"] = process.argv.slice(2);
 const N = Number(nArg);
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     new AsyncLocalStorage<number>().run(0, () => undefined);
   }
   const t0 = performance.now();
+  const c0 = cpuNow();
   if (mode === "floor" || mode === "floor-als") {
     const sem = new HandSemaphore(C);
     for (let i = 0; i < N; i++) {
@@ -92,8 +93,9 @@ async function main(): Promise<void> {
     throw new Error(`unknown mode ${mode}`);
   }
   const ms = performance.now() - t0;
+  const cpuMs = cpuNow() - c0;
   if (done !== N) throw new Error(`${done} tasks ran, expected ${N}`);
-  emit({ ms: Math.round(ms), tasksPerSec: Math.round((N / ms) * 1000) });
+  emit({ ms: Math.round(ms), cpuMs: Math.round(cpuMs), tasksPerSec: Math.round((N / ms) * 1000) });
 }
 
 await main();

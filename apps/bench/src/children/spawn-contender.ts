@@ -11,7 +11,7 @@
  * usage: node spawn-contender.js <raw|tendril-spawn|tendril-spawnN|effect> <N>
  */
 
-import { emit } from "../harness.js";
+import { cpuNow, emit } from "../harness.js";
 
 const [mode = "raw", nArg = "100000"] = process.argv.slice(2);
 const N = Number(nArg);
@@ -94,14 +94,16 @@ async function main(): Promise<void> {
   await pass(Math.max(1, Math.floor(N / 10))); // warm-up: load modules, let the JIT settle
   gc?.();
   const t0 = performance.now();
+  const c0 = cpuNow();
   await pass(N);
   const ms = performance.now() - t0;
+  const cpuMs = cpuNow() - c0;
   gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   reached = 0;
   target = N;
   await pass(N);
-  emit({ ms: Math.round(ms * 10) / 10, bytesPerTask: Math.round((heapAtPeak - heap0) / N) });
+  emit({ ms: Math.round(ms * 10) / 10, cpuMs: Math.round(cpuMs * 10) / 10, bytesPerTask: Math.round((heapAtPeak - heap0) / N) });
 }
 
 await main();

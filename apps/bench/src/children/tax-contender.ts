@@ -7,7 +7,7 @@
  * usage: node tax-contender.js <none|imported|used> <N>
  */
 
-import { emit } from "../harness.js";
+import { cpuNow, emit } from "../harness.js";
 
 const [mode = "none", nArg = "2000000"] = process.argv.slice(2);
 const N = Number(nArg);
@@ -32,9 +32,11 @@ async function main(): Promise<void> {
   }
   await loop(Math.min(N, 100_000)); // warm up the JIT
   const t0 = performance.now();
+  const c0 = cpuNow();
   const checksum = await loop(N);
   const ms = performance.now() - t0;
-  emit({ ms, checksum, carrier });
+  const cpuMs = cpuNow() - c0;
+  emit({ ms, cpuMs, checksum, carrier });
 }
 
 await main();
