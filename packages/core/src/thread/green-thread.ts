@@ -19,7 +19,14 @@ import { getHub, type TimerHandle } from "../hub/hub.js";
 import { report } from "../hub/report.js";
 import { callLink, type LinkFunction, UnobservedCheck } from "./links.js";
 import { register, type ThreadInfo, unregister } from "./listing.js";
-import { deliveredThisPass, getCurrent, Redelivery, suspend, type Waiter } from "./operation.js";
+import {
+  deliveredThisPass,
+  getCurrent,
+  Redelivery,
+  scopeMoves,
+  suspend,
+  type Waiter,
+} from "./operation.js";
 import { endSegment, probe, startSegment } from "./probe.js";
 import { context, type Scope } from "./scope.js";
 
@@ -517,6 +524,7 @@ function onRejected(error: unknown): void {
 function startBody(t: GreenThread<unknown>): void {
   const fn = t._fn as (...args: unknown[]) => unknown;
   const args = t._args;
+  const moves = scopeMoves;
   let result: unknown;
   try {
     if (t._flags & ONE_ARG) result = fn(args);
@@ -528,7 +536,7 @@ function startBody(t: GreenThread<unknown>): void {
   }
   if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
     // fn may have entered a Timeout's scope: settle in the thread's own root context.
-    if (context.get() !== t) context.enter(t);
+    if (scopeMoves !== moves && context.get() !== t) context.enter(t);
     (result as PromiseLike<unknown>).then(onFulfilled, onRejected);
   } else {
     t._finish(true, result);

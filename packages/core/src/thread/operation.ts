@@ -202,14 +202,25 @@ export function openScope(): Scope {
   return new Scope(here, null);
 }
 
+/**
+ * @internal How many times `enterScope`/`leaveScope` changed the context: a thread's start
+ * compares it before and after its function's synchronous part, and only reads the context
+ * back when it moved.
+ */
+export let scopeMoves = 0;
+
 /** @internal Makes `scope` current for the rest of the running async function (a Timeout). */
 export function enterScope(scope: Scope): void {
-  if (context.get() !== scope) context.enter(scope);
+  if (context.get() !== scope) {
+    scopeMoves++;
+    context.enter(scope);
+  }
 }
 
 /** @internal Leaves `scope` for its parent, if it is the current one. */
 export function leaveScope(scope: Scope): void {
   if (context.get() !== scope) return;
+  scopeMoves++;
   const parent = scope.parent;
   context.enter(parent !== null ? parent : scope.thread === mainThread ? undefined : scope.thread);
 }
