@@ -60,7 +60,8 @@ export interface RedirectHop {
 }
 
 /**
- * The per-hop redirect hook of `urlopen`: called before each redirect is followed. Return — or
+ * The per-hop redirect hook of `urlopen`: called before each redirect is followed — for every
+ * location, even one the client would refuse itself (another scheme). Return — or
  * resolve — to follow the hop; throw — or reject — to refuse it: `urlopen` then rejects with
  * that error and nothing is sent to `hop.to`. It runs outside the calling green thread (in the
  * HTTP client's callbacks, as the redirects themselves do): a kill or Timeout of the caller
@@ -279,6 +280,21 @@ export class UrlopenTask {
             `invalid redirect location ${JSON.stringify(location)}`,
           );
         }
+        const rewrite =
+          (status === 303 && method !== "HEAD") ||
+          ((status === 301 || status === 302) && method === "POST");
+        // The hook has the first word on every location, before the client's own rules.
+        const hook = plan.beforeRedirect;
+        if (hook !== null) {
+          const hop: RedirectHop = {
+            from: url,
+            to: next,
+            status,
+            method: rewrite ? "GET" : method,
+          };
+          await hook(hop);
+          if (this.#settled) return;
+        }
         if (next.protocol !== "http:" && next.protocol !== "https:") {
           throw new HttpRequestError(
             method,
@@ -287,10 +303,7 @@ export class UrlopenTask {
             `redirect to unsupported URL ${next.href}`,
           );
         }
-        if (
-          (status === 303 && method !== "HEAD") ||
-          ((status === 301 || status === 302) && method === "POST")
-        ) {
+        if (rewrite) {
           method = "GET";
           body = null;
           headers = withoutHeaders(headers, BODY_HEADERS);
@@ -303,12 +316,6 @@ export class UrlopenTask {
           );
         }
         if (next.origin !== url.origin) headers = withoutHeaders(headers, STRIP_CROSS_ORIGIN);
-        const hook = plan.beforeRedirect;
-        if (hook !== null) {
-          const hop: RedirectHop = { from: url, to: next, status, method };
-          await hook(hop);
-          if (this.#settled) return;
-        }
         url = next;
         response = await this.#hop(url, method, headers, body);
         if (this.#settled) {
