@@ -38,23 +38,7 @@ export {
   setSpawnTracing,
   type ThreadInfo,
 } from "./listing.js";
-export {
-  type Canceler,
-  currentThread,
-  enterScope,
-  getCurrent,
-  green,
-  greenAt,
-  leaveScope,
-  openScope,
-  runInScope,
-  sleep,
-  suspend,
-  suspendAt,
-  Waiter,
-} from "./operation.js";
-export { setBlockingProbe } from "./probe.js";
-export { contextKind, Scope } from "./scope.js";
+export { type Canceler, getCurrent, green, sleep, suspend, Waiter } from "./operation.js";
 
 /** @internal */
 export const READY = 0;
