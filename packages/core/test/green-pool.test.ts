@@ -3,7 +3,9 @@ import {
   GreenThread,
   GreenThreadExit,
   getCurrent,
+  listThreads,
   setErrorReporter,
+  setSpawnTracing,
   sleep,
   spawn,
   TendrilError,
@@ -205,6 +207,29 @@ describe("GreenPool", () => {
       await spawner.wait();
       expect(pool.running()).toBe(2);
       await pool.waitall();
+    }));
+
+  test("a spawn that waited for a slot resolves once its thread is spawned, and traces its caller", () =>
+    withVirtualHub(async () => {
+      const pool = new GreenPool(1);
+      await pool.spawnN(() => sleep(10));
+      const previous = setSpawnTracing(true);
+      let parked: Promise<GreenThread<string>>;
+      try {
+        parked = pool.spawn(async function late() {
+          await sleep(5);
+          return "late";
+        });
+      } finally {
+        setSpawnTracing(previous);
+      }
+      expect(pool.waiting()).toBe(1);
+      const t = await parked;
+      expect(t.dead).toBe(false);
+      expect(pool.running()).toBe(1);
+      const info = listThreads().find((i) => i.id === t.id);
+      expect(info?.spawnedAt).toMatch(/green-pool\.test\.ts/);
+      expect(await t.wait()).toBe("late");
     }));
 
   test("a spawner killed or timed out while waiting takes no slot", () =>

@@ -24,6 +24,7 @@ import {
   suspend,
   type Waiter,
 } from "../thread/green-thread.js";
+import { spawnSite } from "../thread/listing.js";
 import { currentThread } from "../thread/operation.js";
 import { isTimeout } from "../timeout/timeout.js";
 import { GreenMap, type IterablesOf, type MapFn } from "./green-map.js";
@@ -39,6 +40,8 @@ class Spawner implements SlotRequest {
   readonly fn: (...args: never[]) => unknown;
   readonly args: unknown[];
   readonly detached: boolean;
+  // Where the spawn was called, when spawn tracing is on (the thread is spawned elsewhere).
+  readonly site: string | undefined;
   constructor(
     pool: GreenPool,
     fn: (...args: never[]) => unknown,
@@ -49,11 +52,13 @@ class Spawner implements SlotRequest {
     this.fn = fn;
     this.args = args;
     this.detached = detached;
+    this.site = spawnSite();
   }
   grant(): boolean {
     const waiter = this.waiter as Waiter<unknown>;
     if (waiter.settled) return false;
     const t = spawnOwned(this.fn, this.args, this.pool, this.detached, false);
+    if (this.site !== undefined) t._extras().spawnedAt = this.site;
     waiter.resolve(this.detached ? undefined : t);
     return true;
   }

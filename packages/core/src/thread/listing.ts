@@ -43,6 +43,14 @@ export function register(t: GreenThread<unknown>): void {
   if (traceSpawns) t._extras().spawnedAt = new Error().stack?.split("\n").slice(3).join("\n");
 }
 
+/**
+ * @internal The stack from the caller's caller on, when spawn tracing is on, else `undefined`:
+ * a pool spawn that has to wait for a slot keeps it for the thread it starts later, elsewhere.
+ */
+export function spawnSite(): string | undefined {
+  return traceSpawns ? new Error().stack?.split("\n").slice(3).join("\n") : undefined;
+}
+
 /** @internal Removes an ended thread from the live list. */
 export function unregister(t: GreenThread<unknown>): void {
   if (t === mainThread) return;
