@@ -25,18 +25,20 @@ import {
   type Waiter,
 } from "../thread/green-thread.js";
 import { spawnSite } from "../thread/listing.js";
-import { currentThread } from "../thread/operation.js";
+import { currentThread, type ParkedOp, suspendOp } from "../thread/operation.js";
 import { isTimeout } from "../timeout/timeout.js";
 import { GreenMap, type IterablesOf, type MapFn } from "./green-map.js";
 import type { SlotRequest } from "./slots.js";
 
 // A spawner parked for a slot. Whoever hands it the slot spawns its thread there and then and
 // resolves the parked call with it (`spawn`) or with nothing (`spawnN`): a parked spawn costs
-// one green operation, no continuation of its own, and the hand-over cannot be torn apart.
-class Spawner implements SlotRequest {
+// one green operation, no continuation of its own, and the hand-over cannot be torn apart. It
+// parks itself (`ParkedOp`), so parking allocates no closure.
+class Spawner implements SlotRequest, ParkedOp {
   dead = false;
   waiter: Waiter<unknown> | null = null;
   readonly pool: GreenPool;
+  readonly line: WaitList<SlotRequest>;
   readonly fn: (...args: never[]) => unknown;
   readonly args: unknown[];
   readonly detached: boolean;
@@ -44,15 +46,24 @@ class Spawner implements SlotRequest {
   readonly site: string | undefined;
   constructor(
     pool: GreenPool,
+    line: WaitList<SlotRequest>,
     fn: (...args: never[]) => unknown,
     args: unknown[],
     detached: boolean,
   ) {
     this.pool = pool;
+    this.line = line;
     this.fn = fn;
     this.args = args;
     this.detached = detached;
     this.site = spawnSite();
+  }
+  _park(waiter: Waiter<unknown>): void {
+    this.waiter = waiter;
+    this.line.push(this);
+  }
+  _unpark(): void {
+    this.line.remove(this);
   }
   grant(): boolean {
     const waiter = this.waiter as Waiter<unknown>;
@@ -163,7 +174,7 @@ export class GreenPool {
       return Promise.resolve(spawnOwned<R>(fn as never, args, this, false, false));
     }
     if (this._owns(currentThread())) return this.#spawnInline(fn, args);
-    return this.#park(new Spawner(this, fn as never, args, false)) as Promise<GreenThread<R>>;
+    return suspendOp<GreenThread<R>>(new Spawner(this, this.#spawners, fn as never, args, false));
   }
 
   async #spawnInline<A extends unknown[], R>(fn: Fn<A, R>, args: A): Promise<GreenThread<R>> {
@@ -201,7 +212,7 @@ export class GreenPool {
       return RESOLVED;
     }
     if (this._owns(currentThread())) return this.#spawnNInline(fn, args);
-    return this.#park(new Spawner(this, fn as never, args, true)) as Promise<void>;
+    return suspendOp<void>(new Spawner(this, this.#spawners, fn as never, args, true));
   }
 
   async #spawnNInline<A extends unknown[]>(fn: Fn<A, unknown>, args: A): Promise<void> {
@@ -305,17 +316,6 @@ export class GreenPool {
   }
 
   // --- internal: slots ------------------------------------------------------------------
-
-  // Parks `entry` until a slot is handed to it; the promise resolves once its thread is spawned.
-  #park(entry: Spawner): Promise<unknown> {
-    return suspend<unknown>((waiter) => {
-      entry.waiter = waiter;
-      this.#spawners.push(entry);
-      return () => {
-        this.#spawners.remove(entry);
-      };
-    });
-  }
 
   /** @internal The owner hook: one of the pool's threads ended. */
   _threadEnded(): void {

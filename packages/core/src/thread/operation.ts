@@ -37,6 +37,15 @@ import { context, Scope } from "./scope.js";
  */
 export type Canceler = (reason: unknown) => void;
 
+/**
+ * @internal A core operation that parks itself without a closure (`suspendOp`): `_park` runs
+ * where an executor would, and `_unpark` is its canceler, called on interruption.
+ */
+export interface ParkedOp {
+  _park(waiter: Waiter<unknown>): void;
+  _unpark(reason: unknown): void;
+}
+
 // A hand-over in flight: a waiter resolved with a value whose continuation may not have run
 // yet. An interruption that lands meanwhile must not tear down an operation wrapping it (a
 // `withTimeout`, a `green()`), or the value would be lost. So each resolve stamps its thread
@@ -121,7 +130,7 @@ export class Waiter<T> {
   /** @internal */ _thread: GreenThread<unknown>;
   /** @internal */ _resolve: (value: T) => void;
   /** @internal */ _reject: (error: unknown) => void;
-  /** @internal */ _cancel: Canceler | undefined = undefined;
+  /** @internal */ _cancel: Canceler | ParkedOp | undefined = undefined;
   /** @internal The cancel scope the operation started in; `null` for the thread's root. */
   _scope: Scope | null = null;
   /** True once resolved, rejected or interrupted. */
@@ -172,7 +181,8 @@ export class Waiter<T> {
     const cancel = this._cancel;
     if (cancel !== undefined) {
       try {
-        cancel(reason);
+        if (typeof cancel === "function") cancel(reason);
+        else cancel._unpark(reason);
       } catch (error) {
         report(error, "a green operation's canceler");
       }
@@ -318,7 +328,15 @@ function suspendHere<T>(
   return promise;
 }
 
-type OpExecutor = (waiter: Waiter<unknown>) => Canceler | undefined | void;
+/**
+ * @internal `suspend` for a core operation that is an object: `op._park(waiter)` runs as the
+ * executor, and `op._unpark` is the canceler. No closure per operation.
+ */
+export function suspendOp<T>(op: ParkedOp): Promise<T> {
+  return suspendHere<T>(op as never);
+}
+
+type OpExecutor = ((waiter: Waiter<unknown>) => Canceler | undefined | void) | ParkedOp;
 
 // The operation `suspendHere` is starting, handed to `startOp` through these rather than a new
 // closure per operation. Invariant: the Promise constructor calls `startOp` synchronously, and
@@ -338,14 +356,20 @@ function startOp(resolve: (value: unknown) => void, reject: (error: unknown) => 
   const waiter = new Waiter<unknown>(thread, resolve, reject);
   if (scope !== null) waiter._scope = scope;
   thread._addOp(waiter);
-  let cancel: Canceler | undefined | void;
+  let cancel: Canceler | ParkedOp | undefined | void;
   try {
-    cancel = executor(waiter);
+    if (typeof executor === "function") cancel = executor(waiter);
+    else {
+      executor._park(waiter);
+      cancel = executor;
+    }
   } catch (error) {
     waiter.reject(error);
     return;
   }
-  if (!waiter.settled && typeof cancel === "function") waiter._cancel = cancel;
+  if (!waiter.settled && (typeof cancel === "function" || cancel === executor)) {
+    waiter._cancel = cancel as Canceler | ParkedOp;
+  }
 }
 
 // `sleep(0)` resumes two hub passes later, not one: a thread started (or woken) in the next pass
