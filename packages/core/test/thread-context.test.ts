@@ -137,6 +137,38 @@ describe("the carrier's cost to code that does not use it", () => {
     }, 30_000);
   }
 
+  test.skipIf(Number(process.versions.node.split(".")[0]) < 24)(
+    "on Node 24+, a thread starts in the root async context: the spawner's own AsyncLocalStorage values stay out, scopes inside keep them",
+    async () => {
+      const script = `
+        import { AsyncLocalStorage } from "node:async_hooks";
+        const core = await import("@tendril/core");
+        const als = new AsyncLocalStorage();
+        const t = als.run("request-1", () =>
+          core.spawn(async () => {
+            const atStart = als.getStore();
+            const inScope = await als.run("inner", () =>
+              core.withTimeout(1000, async () => {
+                await core.sleep(1);
+                return als.getStore();
+              }),
+            );
+            return { atStart: atStart ?? null, inScope, same: core.getCurrent() === t };
+          }),
+        );
+        console.log(JSON.stringify(await t.wait()));
+      `;
+      const { TENDRIL_CONTEXT: _, ...env } = process.env;
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["--input-type=module", "-e", script],
+        { cwd, env: { ...env, TENDRIL_CONTEXT: "" }, timeout: 20_000 },
+      );
+      expect(JSON.parse(stdout)).toEqual({ atStart: null, inScope: "inner", same: true });
+    },
+    30_000,
+  );
+
   test("by default, Node 24 and later carry scopes on AsyncLocalStorage: no hooks at all", async () => {
     const { TENDRIL_CONTEXT: _, ...env } = process.env;
     const major = Number(process.versions.node.split(".")[0]);
