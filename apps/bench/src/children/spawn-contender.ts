@@ -103,7 +103,11 @@ async function main(): Promise<void> {
   reached = 0;
   target = N;
   await pass(N);
-  emit({ ms: Math.round(ms * 10) / 10, cpuMs: Math.round(cpuMs * 10) / 10, bytesPerTask: Math.round((heapAtPeak - heap0) / N) });
+  emit({
+    ms: Math.round(ms * 10) / 10,
+    cpuMs: Math.round(cpuMs * 10) / 10,
+    bytesPerTask: Math.round((heapAtPeak - heap0) / N),
+  });
 }
 
 await main();
