@@ -2,7 +2,8 @@
  * Reads a web `ReadableStream` of bytes to its end, into one array (the chunk itself when
  * there is only one). Used by `Response` and `ServerRequest` to buffer a streamed body.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 import { type Bytes, ownBytes } from "./bytes.js";

@@ -10,7 +10,8 @@
  * handler will use. The last Host that passed is remembered, so a server that sees the same
  * Host on every request checks it once.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 
