@@ -21,7 +21,8 @@
  * an async id) and each tick queued inside a green thread allocates a gate. `unwatchIo()`
  * disables the hook again.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 
