@@ -32,7 +32,7 @@ import {
   createHook,
   executionAsyncResource,
 } from "node:async_hooks";
-import { getCurrent } from "@tendril/core";
+import { getCurrent, getHub } from "@tendril/core";
 import { isMain } from "./scope-binding.js";
 
 const kGate: unique symbol = Symbol("tendril.tickGate");
@@ -62,7 +62,15 @@ function carrierLosesTicks(): boolean {
 function runGate(gate: Gate): void {
   const tasks = gate.tasks;
   gate.tasks = null;
-  if (tasks !== null) for (const task of tasks) task();
+  if (tasks === null) return;
+  for (const task of tasks) {
+    try {
+      task();
+    } catch (error) {
+      // Never an unhandled rejection of the gate: a tie that fails is a bug to report.
+      getHub().reportError(error, "watchIo: tying a socket opened in a tick");
+    }
+  }
 }
 
 function onInit(_id: number, type: string, _trigger: number, resource: object): void {
