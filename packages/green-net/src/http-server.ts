@@ -15,13 +15,13 @@ export {
   type AccessLogSink,
   formatAccessLog,
 } from "./http-server/access-log.js";
+export { HttpServer } from "./http-server/http-server.js";
 export { RequestTooLarge } from "./http-server/limits.js";
 export { Response } from "./http-server/response.js";
 export {
   type CloseOptions,
   type HttpHandler,
   type HttpListenerLike,
-  HttpServer,
   type ServeHttpInfo,
   type ServeHttpOptions,
   serveHttp,

@@ -55,11 +55,11 @@ export {
 } from "./http-server/access-log.js";
 export { RequestTooLarge } from "./http-server/limits.js";
 export { Response } from "./http-server/response.js";
+export { HttpServer } from "./http-server/http-server.js";
 export {
   type CloseOptions,
   type HttpHandler,
   type HttpListenerLike,
-  HttpServer,
   type ServeHttpInfo,
   type ServeHttpOptions,
   serveHttp,

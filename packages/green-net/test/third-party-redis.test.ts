@@ -1,19 +1,15 @@
 // A database client from npm, unchanged, against a real redis-server: ioredis's BLPOP in a
 // green thread is interrupted by withTimeout and by kill, its connection destroyed.
 //
-// ioredis opens its socket from a `process.nextTick` callback. Thread identity follows such
-// callbacks with the AsyncLocalStorage carrier (TENDRIL_CONTEXT=als), not with the promise
-// hooks one, so this file runs on the former: it sets the variable before core is loaded
-// (vitest gives each test file its own module registry).
-import type { RedisServer } from "@tendril/test-servers";
+// ioredis opens its socket from a `process.nextTick` callback: this runs on whichever context
+// carrier this Node picks by default (promise hooks on Node 20 and 22, where watchIo() follows
+// the tick itself; AsyncLocalStorage on 24+), and `TENDRIL_CONTEXT` can force either.
+import * as core from "@tendril/core";
+import { unwatchIo, watchIo } from "@tendril/green-net";
+import { type RedisServer, startRedisServer } from "@tendril/test-servers";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-
-process.env.TENDRIL_CONTEXT = "als";
-const core = await import("@tendril/core");
-const { watchIo, unwatchIo } = await import("@tendril/green-net");
-const { startRedisServer } = await import("@tendril/test-servers");
-const { Redis } = await import("ioredis");
-const { expectNoLeaks, leakBaseline } = await import("./helpers/net.js");
+import { countLoopTurns, expectNoLeaks, leakBaseline } from "./helpers/net.js";
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -123,7 +119,12 @@ describe("ioredis, unchanged, in a green thread", () => {
     }
   });
 
-  test("kill() of a thread blocked in BLPOP ends it promptly", async () => {
+  // The issue's claim, "a kill interrupts the same within 50 ms", stated so a busy machine
+  // cannot make it flaky or hide a regression: the kill's own synchronous path destroys the
+  // connection (no timer, no round trip to the server), and the thread has ended a few event
+  // loop turns later — the turns Node needs to close the handle and ioredis to fail the
+  // command. The wall-clock figure is printed, not asserted.
+  test("kill() of a thread blocked in BLPOP destroys its connection inside kill(); the thread ends within 3 loop turns", async () => {
     let client: InstanceType<typeof Redis> | undefined;
     const t = core.spawn(() => {
       client = newClient().client;
@@ -134,12 +135,20 @@ describe("ioredis, unchanged, in a green thread", () => {
         async () => (await serverClients()).some((line) => line.includes("cmd=blpop")),
         "BLPOP to block on the server",
       );
+      const connection = client?.stream;
+      expect(connection?.destroyed).toBe(false);
+      const turns = countLoopTurns();
       const started = performance.now();
-      await t.kill();
+      const killed = t.kill();
+      expect(connection?.destroyed).toBe(true);
+      await killed;
       const elapsed = performance.now() - started;
+      const loopTurns = turns.stop();
       await expect(t.wait()).rejects.toBeInstanceOf(core.GreenThreadExit);
-      // Slack for a shared machine: the kill is delivered by destroying the socket, at once.
-      expect(elapsed).toBeLessThan(500);
+      console.log(
+        `ioredis BLPOP: kill() to thread end in ${elapsed.toFixed(2)} ms, ${loopTurns} loop turn(s)`,
+      );
+      expect(loopTurns).toBeLessThanOrEqual(3);
       await until(
         async () => (await serverClients()).length === 0,
         "the server to drop the connection",

@@ -145,6 +145,74 @@ describe("watchIo()", () => {
     await until(() => closedByClient === 1, "the peer to see the close");
   });
 
+  // ioredis and others open their socket from a tick; on Node 20 and 22 the promise-hooks
+  // carrier does not follow ticks, so watchIo() follows them itself.
+  test("a socket opened from process.nextTick in a thread obeys the thread's withTimeout", () =>
+    withVirtualHub(
+      async (hub) => {
+        const opened: Socket[] = [];
+        const t = spawn(() =>
+          withTimeout(100, async () => {
+            await Promise.resolve(); // a later job of the thread: only promises carry it here
+            await new Promise<void>((resolve, reject) => {
+              process.nextTick(() => {
+                const socket = netConnect(port, "127.0.0.1");
+                opened.push(socket);
+                socket.on("error", reject);
+                socket.on("data", () => resolve()); // the peer never writes
+              });
+            });
+          }),
+        );
+        const outcome = t.wait().catch((e: unknown) => e);
+        await until(() => peers.size === 1, "the connection to arrive");
+        await hub.advance(100);
+        const error = await outcome;
+        expect(error).toBeInstanceOf(Timeout);
+        expect(opened[0]?.destroyed).toBe(true);
+        await until(() => closedByClient === 1, "the peer to see the close");
+      },
+      { autojump: false },
+    ));
+
+  test("a socket opened from process.nextTick in a thread is destroyed by kill(), in kill()", async () => {
+    let socket: Socket | undefined;
+    const t = spawn(
+      () =>
+        new Promise<void>((resolve) => {
+          process.nextTick(() => {
+            socket = netConnect(port, "127.0.0.1");
+            socket.on("error", () => resolve());
+            socket.on("data", () => resolve());
+          });
+        }),
+    );
+    await until(() => peers.size === 1, "the connection to arrive");
+    const kill = t.kill();
+    expect(socket?.destroyed).toBe(true);
+    await kill;
+    await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
+    await until(() => closedByClient === 1, "the peer to see the close");
+  });
+
+  test("a tick queued outside green threads stays outside: its socket is never touched", () =>
+    withVirtualHub(async () => {
+      let outside: Socket | undefined;
+      await new Promise<void>((resolve) => {
+        process.nextTick(() => {
+          outside = netConnect(port, "127.0.0.1");
+          outside.once("connect", () => resolve());
+        });
+      });
+      try {
+        const t = spawn(() => withTimeout(10, () => once(outside as Socket, "data")));
+        await expect(t.wait()).rejects.toBeInstanceOf(Timeout);
+        expect(outside?.destroyed).toBe(false);
+      } finally {
+        outside?.destroy();
+      }
+    }));
+
   test("sockets created outside green threads are never touched", () =>
     withVirtualHub(async () => {
       const outside = netConnect(port, "127.0.0.1");

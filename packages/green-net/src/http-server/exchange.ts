@@ -11,7 +11,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { GreenThread } from "@tendril/core";
-import type { HttpServer, ServeHttpInfo } from "./serve-http.js";
+import type { HttpServer } from "./http-server.js";
+import type { ServeHttpInfo } from "./serve-http.js";
 import type { RequestContext, ServerRequest } from "./server-request.js";
 
 // The exchanges in flight on a connection (usually one; more when requests are pipelined),

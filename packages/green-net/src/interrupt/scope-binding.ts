@@ -34,8 +34,8 @@ interface CoreThreadInternals {
   _scopeDepth(): number;
 }
 
-/** True for the main thread: the one core runs code outside every spawned thread in. */
-function isMain(thread: GreenThread<unknown>): boolean {
+/** True for the main thread: the one core runs code outside every spawned thread in. @internal */
+export function isMain(thread: GreenThread<unknown>): boolean {
   // The main thread is the only live one without a function.
   return (thread as unknown as CoreThreadInternals)._fn === null;
 }

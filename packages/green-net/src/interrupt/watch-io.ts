@@ -20,13 +20,18 @@
  *   `undici:request:trailers` or `undici:request:error`. The sockets undici opens are pooled
  *   and shared between threads, so they are left to the request-level tie.
  *
+ * A socket or request created in a `process.nextTick` callback belongs to the thread that
+ * queued the tick (ioredis connects that way): on Node 24+ the carrier follows ticks; on Node
+ * 20 and 22 `tick-attribution.ts` does, while watching.
+ *
  * Sockets and requests green-net makes itself (`connect`, `urlopen`, `patch()`ed fetch) are
  * green already and are skipped. TLS sockets from `tls.connect` are not announced by Node;
  * HTTPS requests are covered through their request.
  *
  * Cost: nothing until `watchIo()` (or `patch()`) runs — no subscription exists. Once on, each
  * socket or request the process creates costs one `getCurrent()` check; one created outside
- * green threads is never touched.
+ * green threads is never touched. On Node 20 and 22 the tick hook also makes Node track every
+ * promise while watching (measured in the decision record; `unwatchIo()` removes it).
  *
  * @module
  */
@@ -34,7 +39,9 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
 import type { Socket } from "node:net";
-import { bindToCurrentScope, type ScopeBinding } from "./scope-binding.js";
+import { getCurrent } from "@tendril/core";
+import { bindToCurrentScope, isMain, type ScopeBinding } from "./scope-binding.js";
+import { attributeTicks, deferToTickOwner, stopAttributingTicks } from "./tick-attribution.js";
 
 // Green-net's own sockets and requests are green already: code that makes one runs inside
 // `unwatched`, and the handlers skip what is created meanwhile.
@@ -58,6 +65,20 @@ function asError(reason: unknown): Error {
   return reason as Error;
 }
 
+/**
+ * Ties a resource created now: at once, or — when this is a `process.nextTick` callback that a
+ * green thread queued and the carrier lost the thread on the way (see `tick-attribution.ts`) —
+ * in a microtask running in that thread's scope, if the resource is still `open()` by then.
+ */
+function tieNowOrForTickOwner(tie: () => void, open: () => boolean): void {
+  const deferred =
+    isMain(getCurrent()) &&
+    deferToTickOwner(() => {
+      if (open()) tie();
+    });
+  if (!deferred) tie();
+}
+
 function onNetClientSocket(message: unknown): void {
   if (undiciConnecting) {
     undiciConnecting = false;
@@ -65,6 +86,13 @@ function onNetClientSocket(message: unknown): void {
   }
   if (suppressed > 0) return;
   const socket = (message as { socket: Socket }).socket;
+  tieNowOrForTickOwner(
+    () => tieSocket(socket),
+    () => !socket.destroyed,
+  );
+}
+
+function tieSocket(socket: Socket): void {
   const binding = bindToCurrentScope((reason) => socket.destroy(asError(reason)));
   if (binding === null) return;
   const release = (): void => {
@@ -80,6 +108,13 @@ function onNetClientSocket(message: unknown): void {
 function onHttpClientRequest(message: unknown): void {
   if (suppressed > 0) return;
   const request = (message as { request: ClientRequest }).request;
+  tieNowOrForTickOwner(
+    () => tieRequest(request),
+    () => !request.destroyed,
+  );
+}
+
+function tieRequest(request: ClientRequest): void {
   const binding = bindToCurrentScope((reason) => request.destroy(asError(reason)));
   if (binding === null) return;
   request.once("close", () => binding.release());
@@ -105,6 +140,13 @@ function abortUndici(request: UndiciRequest, reason: unknown): void {
 function onUndiciRequestCreate(message: unknown): void {
   if (suppressed > 0) return;
   const request = (message as { request: UndiciRequest }).request;
+  tieNowOrForTickOwner(
+    () => tieUndiciRequest(request),
+    () => !(request.completed || request.aborted),
+  );
+}
+
+function tieUndiciRequest(request: UndiciRequest): void {
   const binding = bindToCurrentScope((reason) => abortUndici(request, reason));
   if (binding !== null) undiciRequests.set(request, binding);
 }
@@ -159,6 +201,7 @@ export function watchIo(): Disposable {
   if (!watching) {
     watching = true;
     for (const [name, handler] of SUBSCRIPTIONS) subscribe(name, handler);
+    attributeTicks();
   }
   return { [Symbol.dispose]: unwatchIo };
 }
@@ -178,6 +221,7 @@ export function unwatchIo(): boolean {
   watching = false;
   undiciConnecting = false;
   for (const [name, handler] of SUBSCRIPTIONS) unsubscribe(name, handler);
+  stopAttributingTicks();
   return true;
 }
 

@@ -1,8 +1,9 @@
 // Test helpers for green-net: connected pairs, a leak check for sockets and threads, and a
 // self-signed certificate made at test time.
 import { execFileSync } from "node:child_process";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { countThreads, formatThreads } from "@tendril/core";
@@ -110,3 +111,38 @@ export function makeCertificate(): { key: string; cert: string } {
 }
 
 export const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("utf8");
+
+/**
+ * Counts turns of the event loop (one `setImmediate` per turn, each queued by the last) until
+ * `stop()`: a measure of "promptly" that a busy machine cannot stretch, unlike milliseconds.
+ */
+export function countLoopTurns(): { stop(): number } {
+  let turns = 0;
+  let running = true;
+  const tick = (): void => {
+    if (!running) return;
+    turns++;
+    setImmediate(tick);
+  };
+  const first = setImmediate(tick);
+  return {
+    stop() {
+      running = false;
+      clearImmediate(first);
+      return turns;
+    },
+  };
+}
+
+/**
+ * Collects the client sockets Node creates (its `net.client.socket` channel) until `stop()`:
+ * how a test gets hold of a third-party library's connection.
+ */
+export function captureClientSockets(): { sockets: Socket[]; stop(): void } {
+  const sockets: Socket[] = [];
+  const onSocket = (message: unknown): void => {
+    sockets.push((message as { socket: Socket }).socket);
+  };
+  subscribe("net.client.socket", onSocket);
+  return { sockets, stop: () => unsubscribe("net.client.socket", onSocket) };
+}
