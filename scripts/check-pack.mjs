@@ -35,7 +35,7 @@ const ALL_PACKAGES = [
   {
     dir: "packages/core",
     name: "@tendril/core",
-    entries: ["@tendril/core", "@tendril/core/testing"],
+    entries: ["@tendril/core", "@tendril/core/testing", "@tendril/core/validate"],
   },
   {
     dir: "packages/green-net",

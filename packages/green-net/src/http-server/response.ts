@@ -15,7 +15,7 @@
  * @module
  */
 
-import { describeValue } from "../socket/errors.js";
+import { describeValue } from "@tendril/core/validate";
 import { readStream } from "./read-stream.js";
 
 type WebResponse = globalThis.Response;

@@ -34,7 +34,7 @@ import {
 } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
 import { type GreenThread, getHub, spawn, type TimerHandle } from "@tendril/core";
-import { describeValue } from "../socket/errors.js";
+import { describeValue } from "@tendril/core/validate";
 import {
   type AccessLogEntry,
   type AccessLogFormat,

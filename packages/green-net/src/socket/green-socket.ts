@@ -30,10 +30,9 @@
 import type { Socket } from "node:net";
 import { inspect } from "node:util";
 import { getHub, suspend, type TimerHandle, type Waiter } from "@tendril/core";
+import { checkInteger, describeValue } from "@tendril/core/validate";
 import {
   ConcurrentRead,
-  checkInteger,
-  describeValue,
   IncompleteRead,
   LineTooLong,
   SocketClosed,

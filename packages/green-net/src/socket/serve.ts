@@ -34,7 +34,8 @@ import {
   TendrilError,
   type Waiter,
 } from "@tendril/core";
-import { checkInteger, describeValue, ListenerClosed } from "./errors.js";
+import { checkInteger, describeValue } from "@tendril/core/validate";
+import { ListenerClosed } from "./errors.js";
 import type { Accepted, GreenListener } from "./green-listener.js";
 import type { GreenSocket } from "./green-socket.js";
 
