@@ -30,10 +30,10 @@ import {
   GreenThreadExit,
   getCurrent,
   getHub,
-  sleep,
   spawn,
 } from "@tendril/core";
 import {
+  AcceptBackoff,
   type GreenListener,
   type GreenSocket,
   type ListenOptions,
@@ -139,14 +139,6 @@ export interface ConnectionServer {
 }
 
 const DEFAULT_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
-const RETRYABLE_ACCEPT = new Set([
-  "EMFILE",
-  "ENFILE",
-  "ENOBUFS",
-  "ENOMEM",
-  "ECONNABORTED",
-  "EPROTO",
-]);
 
 function reportDefault(error: unknown, where: string): void {
   getHub().reportError(error, where);
@@ -271,20 +263,20 @@ function serveOn(
   };
 
   const acceptLoop = spawn(async () => {
-    let backoff = 5;
+    // green-net's accept policy, shared with `serve`: which failures are transient, and the
+    // backoff between tries.
+    const backoff = new AcceptBackoff();
     for (;;) {
       let accepted: [GreenSocket, AddressInfo];
       try {
         accepted = await listener.accept();
-        backoff = 5;
+        backoff.reset();
       } catch (error) {
         if (controller.signal.aborted || listener.closed) return;
-        const code = (error as { code?: unknown })?.code;
-        if (typeof code === "string" && RETRYABLE_ACCEPT.has(code)) {
+        if (AcceptBackoff.retryable(error)) {
           // Out of descriptors or memory: report, wait, and try again (Eventlet died here).
           onError(error, "accept");
-          await sleep(backoff);
-          backoff = Math.min(backoff * 2, 1000);
+          await backoff.wait();
           continue;
         }
         throw error;
