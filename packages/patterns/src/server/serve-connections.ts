@@ -32,6 +32,7 @@ import {
   getHub,
   spawn,
 } from "@tendril/core";
+import { checkFunction, describeValue } from "@tendril/core/validate";
 import {
   AcceptBackoff,
   type GreenListener,
@@ -150,7 +151,7 @@ function workerCount(value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     const error = typeof value === "number" ? RangeError : TypeError;
     throw new error(
-      `serveConnections: workers must be an integer >= 1 or "auto", received ${String(value)}`,
+      `serveConnections: workers must be an integer >= 1 or "auto", received ${describeValue(value)}`,
     );
   }
   return value;
@@ -196,11 +197,7 @@ export async function serveConnections(
   handler: ConnectionHandler,
   options: ServeConnectionsOptions = {},
 ): Promise<ConnectionServer> {
-  if (typeof handler !== "function") {
-    throw new TypeError(
-      `serveConnections: handler must be a function, received ${String(handler)}`,
-    );
-  }
+  checkFunction("serveConnections: handler", handler);
   const workers = workerCount(options.workers);
   if (options.reusePort && !nodeHasReusePort()) {
     throw new RangeError(
