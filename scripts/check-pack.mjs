@@ -35,7 +35,7 @@ const ALL_PACKAGES = [
   {
     dir: "packages/core",
     name: "@tendril/core",
-    entries: ["@tendril/core", "@tendril/core/testing"],
+    entries: ["@tendril/core", "@tendril/core/testing", "@tendril/core/validate"],
   },
   {
     dir: "packages/green-net",
@@ -55,7 +55,11 @@ const ALL_PACKAGES = [
   {
     dir: "packages/patterns",
     name: "@tendril/patterns",
-    entries: ["@tendril/patterns", "@tendril/patterns/redis-queue"],
+    entries: [
+      "@tendril/patterns",
+      "@tendril/patterns/redis-queue",
+      "@tendril/patterns/feed-scraper",
+    ],
   },
   { dir: "packages/tpool", name: "@tendril/tpool", entries: ["@tendril/tpool"] },
 ];
@@ -190,8 +194,8 @@ try {
     private: true,
     type: "module",
     // Optional peer dependencies the smoke test's entries need: `ws` for green-net's
-    // `/websocket`, `ioredis` for patterns' `/redis-queue`.
-    dependencies: { ...deps, ws: "^8.18.0", ioredis: "^6.1.0" },
+    // `/websocket`, `ioredis` for patterns' `/redis-queue`, `feedsmith` for its `/feed-scraper`.
+    dependencies: { ...deps, ws: "^8.18.0", ioredis: "^6.1.0", feedsmith: "^3.0.1" },
     // Installed packages depend on each other by version (`^0.1.0`): take those from the
     // tarballs too, never from the registry.
     overrides: deps,

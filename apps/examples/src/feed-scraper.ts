@@ -17,7 +17,7 @@
 
 import { GreenPool } from "@tendril/core";
 import { serveHttp } from "@tendril/green-net";
-import { createFeedScraper } from "@tendril/patterns";
+import { createFeedScraper } from "@tendril/patterns/feed-scraper";
 import { dim, formatMs, log, onShutdown, parseCli, runMain } from "./cli.js";
 import { renderPage } from "./feed-scraper-page.js";
 import { startInternet } from "./internet/internet.js";

@@ -16,7 +16,8 @@ import {
   urlopen,
 } from "@tendril/green-net";
 import { type DnsServer, startDnsServer } from "@tendril/green-net/testing";
-import { createFeedScraper, type FeedTitleResult, fetchAll } from "@tendril/patterns";
+import { fetchAll } from "@tendril/patterns";
+import { createFeedScraper, type FeedTitleResult } from "@tendril/patterns/feed-scraper";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Section } from "./results.js";
 

@@ -43,66 +43,6 @@ export class GreenThreadExit extends TendrilError {
   }
 }
 
-/** Renders a received value for an error message: strings quoted, objects by their kind. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string")
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
-    return String(value);
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  const name = (value as object).constructor?.name;
-  return name && name !== "Object" ? `an instance of ${name}` : "an object";
-}
-
-/**
- * Checks that `value` is an integer >= `min` (optionally allowing `Infinity`) and throws a
- * `TypeError` for a non-number or a `RangeError` otherwise, naming `what` and the value.
- * @internal
- */
-export function checkInteger(
-  what: string,
-  value: unknown,
-  min: number,
-  options: { allowInfinity?: boolean } = {},
-): number {
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(`${what} must be an integer >= ${min}, received ${describeValue(value)}`);
-  }
-  if (value === Number.POSITIVE_INFINITY && options.allowInfinity) return value;
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${what} must be an integer >= ${min}, received ${describeValue(value)}`);
-  }
-  return value;
-}
-
-/**
- * Checks that `value` is a finite number of milliseconds >= 0 (or null/undefined when
- * `optional`). Throws a `TypeError`/`RangeError` naming `what` and the received value.
- * @internal
- */
-export function checkMs(what: string, value: unknown): number {
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(
-      `${what} must be a number of milliseconds >= 0, received ${describeValue(value)}`,
-    );
-  }
-  if (value < 0) {
-    throw new RangeError(
-      `${what} must be a number of milliseconds >= 0, received ${describeValue(value)}`,
-    );
-  }
-  return value;
-}
-
-/**
- * Checks that `fn` is callable; throws a `TypeError` naming `what` and the received value.
- * @internal
- */
-export function checkFunction(what: string, fn: unknown): void {
-  if (typeof fn !== "function") {
-    throw new TypeError(`${what} must be a function, received ${describeValue(fn)}`);
-  }
-}
+// The argument checks live in `validate.ts` (the `@tendril/core/validate` entry), shared by
+// every package; core's modules keep importing them from here.
+export { checkFunction, checkInteger, checkMs, describeValue } from "./validate.js";

@@ -12,6 +12,7 @@ import "./node-version.js";
 /** Third-party I/O: sockets and requests any library opens in a green thread obey kill and Timeout. */
 export { unwatchIo, watchIo, watchingIo } from "./interrupt/watch-io.js";
 /** Sockets: listen, accept, connect, and the blocking-style GreenSocket; serve; TLS. */
+export { AcceptBackoff } from "./socket/accept-backoff.js";
 export type { SocketAddress } from "./socket/address.js";
 export { type ConnectOptions, connect } from "./socket/connect.js";
 export {

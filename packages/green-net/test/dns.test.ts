@@ -223,7 +223,7 @@ describe("resolve", () => {
     );
     await expect(resolver.resolve(7 as never)).rejects.toThrow(TypeError);
     await expect(resolver.resolve("x.test", { family: 5 as never })).rejects.toThrow(
-      /family must be 0, 4 or 6, received number 5/,
+      /family must be 0, 4 or 6, received 5/,
     );
     expect(() => new Resolver({ minTtl: -1 })).toThrow(RangeError);
     expect(() => new Resolver({ maxEntries: 1.5 })).toThrow(RangeError);

@@ -56,15 +56,6 @@ export {
   type Settled,
   UpstreamTimeoutError,
 } from "./dispatch/dispatch.js";
-/** Dispatch pattern, worked example: the feed scraper. */
-export {
-  createFeedScraper,
-  type FeedScraperOptions,
-  type FeedTitleResult,
-  type FetchFeedTitleOptions,
-  fetchFeedTitle,
-} from "./dispatch/feed-scraper.js";
-export { type FeedFormat, FeedParseError, parseFeedTitle } from "./dispatch/feed-title.js";
 export {
   type GuardedFetchOptions,
   guardedFetch,

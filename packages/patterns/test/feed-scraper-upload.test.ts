@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { GreenPool, setErrorReporter } from "@tendril/core";
 import { serveHttp } from "@tendril/green-net";
-import { createFeedScraper } from "@tendril/patterns";
+import { createFeedScraper } from "@tendril/patterns/feed-scraper";
 import { afterEach, describe, expect, test } from "vitest";
 
 let restore: (() => void) | null = null;

@@ -1,12 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { GreenPool } from "@tendril/core";
 import { HttpError, listen, ResponseTooLarge, serveHttp } from "@tendril/green-net";
+import { OutboundRefusedError } from "@tendril/patterns";
 import {
   createFeedScraper,
   type FeedTitleResult,
   fetchFeedTitle,
-  OutboundRefusedError,
-} from "@tendril/patterns";
+} from "@tendril/patterns/feed-scraper";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { atom, type LocalServer, rdf, redirect, reply, rss, startServer } from "./local-http.js";
 

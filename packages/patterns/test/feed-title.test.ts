@@ -1,4 +1,4 @@
-import { FeedParseError, parseFeedTitle } from "@tendril/patterns";
+import { FeedParseError, parseFeedTitle } from "@tendril/patterns/feed-scraper";
 import { describe, expect, test } from "vitest";
 
 describe("parseFeedTitle", () => {

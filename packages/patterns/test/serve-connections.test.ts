@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { Event, sleep, spawn } from "@tendril/core";
-import { connect, type GreenSocket } from "@tendril/green-net";
+import { connect, type GreenSocket, listen } from "@tendril/green-net";
 import { type ConnectionServer, serveConnections } from "@tendril/patterns";
 import { describe, expect, test } from "vitest";
 
@@ -292,4 +292,46 @@ describe("serveConnections", () => {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
   }, 30_000);
+});
+
+describe("serveConnections accept failures", () => {
+  test("a transient accept failure (EMFILE) is reported and retried; a server goes on serving", async () => {
+    const listener = await listen(["127.0.0.1", 0]);
+    const errors: Array<[string | undefined, string]> = [];
+    const server = await serveConnections(listener, echo, {
+      signals: false,
+      onError: (error, where) => errors.push([(error as NodeJS.ErrnoException).code, where]),
+    });
+    try {
+      for (const code of ["EMFILE", "ECONNABORTED"]) {
+        listener.server.emit(
+          "error",
+          Object.assign(new Error(`accept ${code}`), { code, syscall: "accept" }),
+        );
+        expect(await talk(portOf(server), `after ${code}`)).toBe(`after ${code}`);
+      }
+      expect(errors).toEqual([
+        ["EMFILE", "accept"],
+        ["ECONNABORTED", "accept"],
+      ]);
+      expect(server.signal.aborted).toBe(false);
+    } finally {
+      await server.shutdown({ force: true });
+    }
+  });
+
+  test("an accept failure that is not transient ends the server, reported", async () => {
+    const listener = await listen(["127.0.0.1", 0]);
+    const errors: string[] = [];
+    const server = await serveConnections(listener, echo, {
+      signals: false,
+      onError: (error) => errors.push((error as NodeJS.ErrnoException).code ?? "?"),
+    });
+    listener.server.emit(
+      "error",
+      Object.assign(new Error("accept EINVAL"), { code: "EINVAL", syscall: "accept" }),
+    );
+    await server.closed;
+    expect(errors).toEqual(["EINVAL"]);
+  });
 });

@@ -19,8 +19,8 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ResourceLimits, TransferListItem } from "node:worker_threads";
 import { green, suspend, type Waiter } from "@tendril/core";
+import { checkInteger, describeValue } from "@tendril/core/validate";
 import { Piscina } from "piscina";
-import { checkInteger, describeValue } from "./describe-value.js";
 import { NoSuchExport, ThreadPoolClosed, ThreadPoolFull } from "./errors.js";
 
 /**

@@ -10,7 +10,7 @@
 import type { AddressInfo } from "node:net";
 import { GreenPool } from "@tendril/core";
 import { listen, serveHttp } from "@tendril/green-net";
-import { createFeedScraper } from "@tendril/patterns";
+import { createFeedScraper } from "@tendril/patterns/feed-scraper";
 
 const pool = new GreenPool(1000);
 const handler = createFeedScraper({ pool, allowLoopback: true, deadline: 10_000, timeout: 5_000 });

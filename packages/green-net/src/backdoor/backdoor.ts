@@ -23,8 +23,9 @@ import {
   spawn,
   TendrilError,
 } from "@tendril/core";
+import { checkInteger, describeValue } from "@tendril/core/validate";
 import type { SocketAddress } from "../socket/address.js";
-import { checkInteger, describeValue, ListenerClosed } from "../socket/errors.js";
+import { ListenerClosed } from "../socket/errors.js";
 import type { GreenListener } from "../socket/green-listener.js";
 import type { GreenSocket } from "../socket/green-socket.js";
 import { listen } from "../socket/listen.js";

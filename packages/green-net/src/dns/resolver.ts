@@ -23,6 +23,7 @@ import type { LookupAddress, LookupOptions } from "node:dns";
 import { Resolver as AresResolver } from "node:dns/promises";
 import { isIP } from "node:net";
 import { green } from "@tendril/core";
+import { checkInteger, checkMs, describeValue } from "@tendril/core/validate";
 import { DnsCache } from "./dns-cache.js";
 import { DnsError, dnsErrorFrom, isNotFoundCode } from "./dns-error.js";
 import { HostsFile, normalizeName } from "./hosts-file.js";
@@ -104,26 +105,10 @@ export type { LookupAddress, LookupOptions };
 type Family = 0 | 4 | 6;
 
 function checkMsOption(what: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(
-      `Resolver option ${what} must be a number of milliseconds >= 0, received ${String(value)}`,
-    );
-  }
-  if (value < 0) {
-    throw new RangeError(
-      `Resolver option ${what} must be a number of milliseconds >= 0, received ${value}`,
-    );
-  }
-  return value;
+  return value === undefined ? fallback : checkMs(`Resolver option ${what}`, value);
 }
 
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null) return "null";
-  if (typeof value === "object") return Array.isArray(value) ? "an array" : "an object";
-  return `${typeof value} ${String(value)}`;
-}
+const describe = describeValue;
 
 function checkHostname(what: string, hostname: unknown): string {
   if (typeof hostname !== "string" || hostname.length === 0) {
@@ -177,12 +162,7 @@ export class Resolver {
     this.#minTtl = checkMsOption("minTtl", options.minTtl, 1000);
     this.#maxTtl = Math.max(this.#minTtl, checkMsOption("maxTtl", options.maxTtl, 300_000));
     this.#negativeTtl = checkMsOption("negativeTtl", options.negativeTtl, 5000);
-    const maxEntries = options.maxEntries ?? 10_000;
-    if (!Number.isInteger(maxEntries) || maxEntries < 0) {
-      throw new RangeError(
-        `Resolver option maxEntries must be an integer >= 0, received ${describe(maxEntries)}`,
-      );
-    }
+    const maxEntries = checkInteger("Resolver option maxEntries", options.maxEntries ?? 10_000, 0);
     this.#cache = new DnsCache(maxEntries);
     const hostsFile = options.hostsFile === undefined ? "/etc/hosts" : options.hostsFile;
     this.#hosts =
@@ -193,12 +173,7 @@ export class Resolver {
             checkMsOption("hostsCheckInterval", options.hostsCheckInterval, 1000),
           );
     const timeout = checkMsOption("timeout", options.timeout, 2000);
-    const tries = options.tries ?? 2;
-    if (!Number.isInteger(tries) || tries < 1) {
-      throw new RangeError(
-        `Resolver option tries must be an integer >= 1, received ${describe(tries)}`,
-      );
-    }
+    const tries = checkInteger("Resolver option tries", options.tries ?? 2, 1);
     this.#ares = new AresResolver({ timeout: Math.max(1, Math.round(timeout)), tries });
     if (options.servers !== undefined) this.#ares.setServers([...options.servers]);
   }

@@ -11,7 +11,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { getHub, spawn, type TimerHandle } from "@tendril/core";
-import { describeValue } from "../socket/errors.js";
+import { describeValue } from "@tendril/core/validate";
 import { type AccessLogEntry, accessLogWriter } from "./access-log.js";
 import { answerClientError } from "./client-error.js";
 import {

@@ -9,7 +9,7 @@
  */
 
 import { TendrilError } from "@tendril/core";
-import { describeValue } from "../socket/errors.js";
+import { describeValue } from "@tendril/core/validate";
 
 /** Default `maxUrlLength`: Eventlet's `url_length_limit`. */
 export const DEFAULT_MAX_URL_LENGTH = 8192;

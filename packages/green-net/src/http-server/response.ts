@@ -15,7 +15,7 @@
  * @module
  */
 
-import { describeValue } from "../socket/errors.js";
+import { describeValue } from "@tendril/core/validate";
 import { type Bytes, ownBytes } from "./bytes.js";
 import { readStream } from "./read-stream.js";
 

@@ -35,7 +35,7 @@
 import { createServer, type Server } from "node:http";
 import { Server as NetServer } from "node:net";
 import type { GreenThread } from "@tendril/core";
-import { describeValue } from "../socket/errors.js";
+import { describeValue } from "@tendril/core/validate";
 import type { AccessLogFormat, AccessLogSink } from "./access-log.js";
 import { HttpServer } from "./http-server.js";
 import {

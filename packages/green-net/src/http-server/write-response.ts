@@ -11,7 +11,7 @@
 
 import { type ServerResponse, STATUS_CODES } from "node:http";
 import { green, suspend, TendrilError } from "@tendril/core";
-import { describeValue } from "../socket/errors.js";
+import { describeValue } from "@tendril/core/validate";
 import type { Exchange } from "./exchange.js";
 import { kState, type ResponseState } from "./response.js";
 

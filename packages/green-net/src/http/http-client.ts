@@ -19,6 +19,7 @@
 
 import { AsyncResource } from "node:async_hooks";
 import { GreenThreadExit, green, isTimeout, suspend } from "@tendril/core";
+import { checkBytes, checkFunction, checkInteger, checkMs } from "@tendril/core/validate";
 import { Agent, buildConnector, type Dispatcher } from "undici";
 import { lookup as greenLookup, type LookupFunction } from "../dns/resolver.js";
 import { type ConcurrencyLimit, type Gate, toGate } from "./concurrency.js";
@@ -144,30 +145,17 @@ function neutralConnector(options: buildConnector.BuildOptions): buildConnector.
   return (opts, callback) => neutralScope.runInAsyncScope(base, null, opts, callback);
 }
 
+// Options left out take the fallback; the rest go through core's shared checks.
 function checkMsOption(what: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new RangeError(
-      `${what} must be a number of milliseconds >= 0, received ${String(value)}`,
-    );
-  }
-  return value;
+  return value === undefined ? fallback : checkMs(what, value);
 }
 
 function checkSizeOption(what: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`${what} must be a number of bytes >= 0, received ${String(value)}`);
-  }
-  return value;
+  return value === undefined ? fallback : checkBytes(what, value);
 }
 
 function checkCountOption(what: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    throw new RangeError(`${what} must be an integer >= 0, received ${String(value)}`);
-  }
-  return value;
+  return value === undefined ? fallback : checkInteger(what, value, 0);
 }
 
 function checkHook(
@@ -176,9 +164,7 @@ function checkHook(
   fallback: BeforeRedirect | null,
 ): BeforeRedirect | null {
   if (value === undefined) return fallback;
-  if (typeof value !== "function") {
-    throw new TypeError(`${what} must be a function, received ${String(value)}`);
-  }
+  checkFunction(what, value);
   return value as BeforeRedirect;
 }
 
@@ -358,7 +344,7 @@ export class HttpClient {
       checkCountOption("HttpClient: connections", options.connections, 0);
     const lookup = options.lookup ?? greenLookup;
     if (typeof lookup !== "function") {
-      throw new TypeError(`HttpClient: lookup must be a function, received ${String(lookup)}`);
+      checkFunction("HttpClient: lookup", lookup);
     }
     this.#connectTimeout = connectTimeout;
     this.#agentOptions = {
@@ -479,7 +465,7 @@ export class HttpClient {
 
   #agentFor(lookup: LookupFunction): Dispatcher {
     if (typeof lookup !== "function") {
-      throw new TypeError(`urlopen: lookup must be a function, received ${String(lookup)}`);
+      checkFunction("urlopen: lookup", lookup);
     }
     let agent = this.#lookupAgents.get(lookup);
     if (agent !== undefined) {

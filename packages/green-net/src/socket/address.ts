@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describeValue } from "./errors.js";
+import { describeValue } from "@tendril/core/validate";
 
 /**
  * A TCP address as `[host, port]`, `{ host, port }` or an `AddressInfo`, or the path of a Unix socket.

@@ -9,10 +9,11 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { getHub, suspend, type TimerHandle } from "@tendril/core";
+import { checkInteger, describeValue } from "@tendril/core/validate";
 import { lookup as greenLookup, type LookupFunction } from "../dns/resolver.js";
 import { unwatched } from "../interrupt/watch-io.js";
 import { parseAddress, type SocketAddress } from "./address.js";
-import { checkInteger, describeValue, SocketTimeout } from "./errors.js";
+import { SocketTimeout } from "./errors.js";
 import { GreenSocket } from "./green-socket.js";
 import { isIpLiteral } from "./tls.js";
 

@@ -21,7 +21,8 @@
 import type { Socket } from "node:net";
 import { inspect } from "node:util";
 import { suspend, type Waiter } from "@tendril/core";
-import { ConcurrentRead, checkInteger, describeValue, SocketClosed } from "./errors.js";
+import { checkInteger, describeValue } from "@tendril/core/validate";
+import { ConcurrentRead, SocketClosed } from "./errors.js";
 import { describeGreenSocket } from "./inspect-socket.js";
 import { SocketReader } from "./socket-reader.js";
 import { SocketState } from "./socket-state.js";

@@ -13,8 +13,9 @@
 import { createServer } from "node:net";
 import { createSecureContext, type TlsOptions } from "node:tls";
 import { suspend } from "@tendril/core";
+import { checkInteger, describeValue } from "@tendril/core/validate";
 import { parseAddress, type SocketAddress } from "./address.js";
-import { checkInteger, describeValue, Unsupported } from "./errors.js";
+import { Unsupported } from "./errors.js";
 import { GreenListener } from "./green-listener.js";
 
 /**

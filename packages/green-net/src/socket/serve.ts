@@ -7,7 +7,7 @@
  * - A handler that fails is *reported* (to the hub's error reporter) and the server goes on.
  *   Eventlet re-raised it in the server thread and the server died with it.
  * - An accept failure (`EMFILE`, `ENFILE`, …) is reported and retried with exponential backoff
- *   (10 ms doubling to 1 s) instead of killing the server. (Most `EMFILE`s never reach Node:
+ *   (`AcceptBackoff`: 10 ms doubling to 1 s) instead of killing the server. (Most `EMFILE`s never reach Node:
  *   libuv closes the connections it cannot keep by itself; see `GreenListener`.)
  * - `serve` owns its handler threads. It ends normally when a handler throws `StopServe` or the
  *   listener is closed: it stops accepting and *waits* for the handlers still running (a
@@ -34,7 +34,9 @@ import {
   TendrilError,
   type Waiter,
 } from "@tendril/core";
-import { checkInteger, describeValue, ListenerClosed } from "./errors.js";
+import { checkInteger, describeValue } from "@tendril/core/validate";
+import { AcceptBackoff } from "./accept-backoff.js";
+import { ListenerClosed } from "./errors.js";
 import type { Accepted, GreenListener } from "./green-listener.js";
 import type { GreenSocket } from "./green-socket.js";
 
@@ -85,9 +87,6 @@ export interface ServeOptions {
    */
   pool?: GreenPool;
 }
-
-const MIN_BACKOFF = 10;
-const MAX_BACKOFF = 1000;
 
 function describeAddress(address: AddressInfo): string {
   return address.port
@@ -187,7 +186,7 @@ export async function serve(
     });
 
   try {
-    let backoff = 0;
+    const backoff = new AcceptBackoff();
     while (stop === null) {
       if (pool.free() <= 0) {
         // Invariant: while the pool is full nobody calls accept, so connections queue unread.
@@ -209,16 +208,15 @@ export async function serve(
       } catch (error) {
         if (error === stop) break;
         if (error instanceof ListenerClosed) break;
-        if (isAcceptError(error)) {
+        if (AcceptBackoff.retryable(error)) {
           getHub().reportError(error, "serve: accept (retrying)");
-          backoff = backoff === 0 ? MIN_BACKOFF : Math.min(MAX_BACKOFF, backoff * 2);
-          await sleep(backoff);
+          await backoff.wait();
           continue;
         }
         throw error;
       }
       waiting = null;
-      backoff = 0;
+      backoff.reset();
       const [socket, address] = accepted;
       if (stop !== null) {
         // A StopServe raced with this connection: it is not served.
@@ -258,12 +256,4 @@ async function waitForSlot(pool: GreenPool): Promise<void> {
   // Spawned inline (serve runs inside this very pool, which is full): do not spin.
   if (thread.dead) await sleep(10);
   else await thread.wait();
-}
-
-function isAcceptError(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error as NodeJS.ErrnoException).syscall === "accept" &&
-    typeof (error as NodeJS.ErrnoException).code === "string"
-  );
 }

@@ -17,9 +17,9 @@
  */
 
 import { getHub, suspend, type TimerHandle, type Waiter } from "@tendril/core";
+import { describeValue } from "@tendril/core/validate";
 import {
   ConcurrentRead,
-  describeValue,
   IncompleteRead,
   LineTooLong,
   SocketClosed,

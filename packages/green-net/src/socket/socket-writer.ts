@@ -16,7 +16,8 @@
  */
 
 import { getHub, suspend, type TimerHandle, type Waiter } from "@tendril/core";
-import { describeValue, SocketClosed, SocketTimeout } from "./errors.js";
+import { describeValue } from "@tendril/core/validate";
+import { SocketClosed, SocketTimeout } from "./errors.js";
 import type { SocketState } from "./socket-state.js";
 
 const EMPTY: Uint8Array = Buffer.alloc(0);

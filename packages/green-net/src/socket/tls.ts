@@ -16,7 +16,8 @@ import {
   connect as tlsConnect,
 } from "node:tls";
 import { getHub, suspend, type TimerHandle } from "@tendril/core";
-import { describeValue, SocketTimeout } from "./errors.js";
+import { describeValue } from "@tendril/core/validate";
+import { SocketTimeout } from "./errors.js";
 import { GreenSocket } from "./green-socket.js";
 
 /**

@@ -21,7 +21,7 @@ import { type ChildProcess, type StdioOptions, spawn as spawnChild } from "node:
 import type { Socket } from "node:net";
 import { constants } from "node:os";
 import { getHub, green, suspend, type TimerHandle, type Waiter } from "@tendril/core";
-import { checkInteger, describeValue } from "../socket/errors.js";
+import { checkInteger, describeValue } from "@tendril/core/validate";
 import { GreenSocket } from "../socket/green-socket.js";
 
 /**

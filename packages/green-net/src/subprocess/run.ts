@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describeValue } from "../socket/errors.js";
+import { describeValue } from "@tendril/core/validate";
 import { ProcessFailed } from "./errors.js";
 import { type Communicated, type SpawnProcessOptions, spawnProcess } from "./green-process.js";
 

@@ -6,8 +6,8 @@
  */
 
 import { green } from "@tendril/core";
+import { checkInteger, describeValue } from "@tendril/core/validate";
 import { WebSocket } from "ws";
-import { checkInteger, describeValue } from "../socket/errors.js";
 import { GreenWebSocket } from "./green-web-socket.js";
 
 /**

@@ -14,8 +14,9 @@
  */
 
 import { suspend, type Waiter } from "@tendril/core";
+import { checkInteger, describeValue } from "@tendril/core/validate";
 import type { RawData, WebSocket } from "ws";
-import { ConcurrentRead, checkInteger, describeValue } from "../socket/errors.js";
+import { ConcurrentRead } from "../socket/errors.js";
 import { WebSocketClosed } from "./errors.js";
 
 /**

@@ -18,8 +18,8 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { type GreenThread, getHub, spawn } from "@tendril/core";
+import { checkInteger, describeValue } from "@tendril/core/validate";
 import { WebSocketServer } from "ws";
-import { checkInteger, describeValue } from "../socket/errors.js";
 import { GreenWebSocket } from "./green-web-socket.js";
 
 /**

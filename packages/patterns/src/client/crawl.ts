@@ -31,6 +31,7 @@ import {
   TendrilError,
   Timeout,
 } from "@tendril/core";
+import { checkInteger, checkMs } from "@tendril/core/validate";
 import { guardedFetch } from "../dispatch/guarded-fetch.js";
 import type { OutboundPolicy } from "../dispatch/outbound-guard.js";
 import type { CrawlFrontier, FrontierTask, PageRecord } from "./crawl-frontier.js";
@@ -201,23 +202,11 @@ const PAGE_HEADERS = Object.freeze({ accept: "text/html,application/xhtml+xml;q=
 
 function positiveInt(what: string, value: unknown, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (value === Number.POSITIVE_INFINITY) return value;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    const error = typeof value === "number" ? RangeError : TypeError;
-    throw new error(`crawl: ${what} must be an integer >= ${min}, received ${String(value)}`);
-  }
-  return value;
+  return checkInteger(`crawl: ${what}`, value, min, { allowInfinity: true });
 }
 
 function nonNegativeMs(what: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    const error = typeof value === "number" ? RangeError : TypeError;
-    throw new error(
-      `crawl: ${what} must be a number of milliseconds >= 0, received ${String(value)}`,
-    );
-  }
-  return value;
+  return value === undefined ? fallback : checkMs(`crawl: ${what}`, value);
 }
 
 /**

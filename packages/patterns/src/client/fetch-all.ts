@@ -13,6 +13,7 @@
  */
 
 import { GreenPool, TendrilError, Timeout } from "@tendril/core";
+import { checkInteger, checkMs } from "@tendril/core/validate";
 import { type FetchFunction, type FetchResponse, greenFetch } from "./fetch-function.js";
 import { readBody, statusError } from "./read-body.js";
 
@@ -100,18 +101,10 @@ export function fetchAll<T = Uint8Array>(
   options: FetchAllOptions<T> = {},
 ): AsyncIterableIterator<FetchResult<T>> {
   const concurrency = options.concurrency ?? 100;
-  if (options.pool === undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
-    throw new RangeError(
-      `fetchAll: concurrency must be an integer >= 1, received ${String(concurrency)}`,
-    );
-  }
+  if (options.pool === undefined) checkInteger("fetchAll: concurrency", concurrency, 1);
   const pool = options.pool ?? new GreenPool(concurrency);
   const timeout = options.timeout ?? null;
-  if (timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0)) {
-    throw new RangeError(
-      `fetchAll: timeout must be a number of milliseconds >= 0, received ${String(timeout)}`,
-    );
-  }
+  if (timeout !== null) checkMs("fetchAll: timeout", timeout);
   const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
   const fetchFn = options.fetch;
   const read = options.read;

@@ -31,6 +31,7 @@ import {
   TendrilError,
   Timeout,
 } from "@tendril/core";
+import { checkFunction, checkInteger, checkMs } from "@tendril/core/validate";
 
 /**
  * One entry of a dispatch's results: the value, or the error, of one upstream call.
@@ -153,29 +154,12 @@ export function defaultDispatchPool(): GreenPool {
 }
 
 function checkOptionalMs(what: string, value: unknown): number | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(
-      `dispatch: ${what} must be a number of milliseconds >= 0, received ${String(value)}`,
-    );
-  }
-  if (value < 0) {
-    throw new RangeError(
-      `dispatch: ${what} must be a number of milliseconds >= 0, received ${value}`,
-    );
-  }
-  return value;
+  return value === undefined || value === null ? null : checkMs(`dispatch: ${what}`, value);
 }
 
 function checkFanout(value: unknown): number {
   if (value === undefined) return 100;
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(`dispatch: maxFanout must be an integer >= 0, received ${String(value)}`);
-  }
-  if (value !== Number.POSITIVE_INFINITY && (!Number.isInteger(value) || value < 0)) {
-    throw new RangeError(`dispatch: maxFanout must be an integer >= 0, received ${value}`);
-  }
-  return value;
+  return checkInteger("dispatch: maxFanout", value, 0, { allowInfinity: true });
 }
 
 /**
@@ -235,7 +219,7 @@ export async function dispatch<T, R>(
   options: DispatchOptions = {},
 ): Promise<Array<Settled<R>>> {
   if (typeof fn !== "function") {
-    throw new TypeError(`dispatch: fn must be a function, received ${String(fn)}`);
+    checkFunction("dispatch: fn", fn);
   }
   const { pool, deadline, timeout, maxFanout } = checkDispatchOptions(options);
   const list = takeItems(items, maxFanout);

@@ -24,6 +24,7 @@ import type { LookupAddress, LookupOptions } from "node:dns";
 import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import { TendrilError } from "@tendril/core";
+import { checkFunction } from "@tendril/core/validate";
 import { lookup as greenLookup, type LookupFunction, resolve } from "@tendril/green-net";
 import type * as IpAddr from "ipaddr.js";
 
@@ -304,9 +305,7 @@ export function guardLookup(
   baseLookup: LookupFunction = greenLookup,
 ): LookupFunction {
   if (typeof baseLookup !== "function") {
-    throw new TypeError(
-      `guardLookup: baseLookup must be a function, received ${String(baseLookup)}`,
-    );
+    checkFunction("guardLookup: baseLookup", baseLookup);
   }
   return (hostname, options, callback) => {
     let cb = callback;
@@ -315,7 +314,7 @@ export function guardLookup(
     else if (typeof options === "number") opts = { family: options };
     else if (options !== null && typeof options === "object") opts = options;
     if (typeof cb !== "function") {
-      throw new TypeError(`lookup: callback must be a function, received ${String(cb)}`);
+      checkFunction("lookup: callback", cb);
     }
     const done = cb;
     const all = opts.all === true;

@@ -25,6 +25,7 @@
 
 import { hostname } from "node:os";
 import { getHub, green, QueueEmpty, sleep, TendrilError, withTimeout } from "@tendril/core";
+import { checkInteger, checkMs, describeValue } from "@tendril/core/validate";
 import { Redis } from "ioredis";
 import { DEAD, DONE, PUT, RECLAIM, runScript } from "./scripts.js";
 
@@ -247,15 +248,7 @@ const NAME = /^[A-Za-z0-9._:-]{1,200}$/;
 const HAND_BACK_IDLE = 10 * 365 * 24 * 3600 * 1000;
 const SKIPPED = Symbol("skipped");
 
-function describe(value: unknown): string {
-  if (typeof value === "string")
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  if (typeof value === "number" || typeof value === "boolean" || value == null)
-    return String(value);
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return typeof value === "object" ? "an object" : typeof value;
-}
+const describe = describeValue;
 
 function checkName(what: string, value: unknown): string {
   if (typeof value !== "string" || !NAME.test(value)) {
@@ -267,21 +260,11 @@ function checkName(what: string, value: unknown): string {
 }
 
 function checkCount(what: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    const Kind = typeof value === "number" ? RangeError : TypeError;
-    throw new Kind(`RedisQueue: ${what} must be an integer >= ${min}, received ${describe(value)}`);
-  }
-  return value;
+  return value === undefined ? fallback : checkInteger(`RedisQueue: ${what}`, value, min);
 }
 
 function checkTimeout(what: string, value: unknown): number | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    const Kind = typeof value === "number" ? RangeError : TypeError;
-    throw new Kind(`RedisQueue: ${what} must be a number of ms >= 0, received ${describe(value)}`);
-  }
-  return value;
+  return value === undefined || value === null ? null : checkMs(`RedisQueue: ${what}`, value);
 }
 
 function ignore(): void {}

@@ -30,10 +30,11 @@ import {
   GreenThreadExit,
   getCurrent,
   getHub,
-  sleep,
   spawn,
 } from "@tendril/core";
+import { checkFunction, describeValue } from "@tendril/core/validate";
 import {
+  AcceptBackoff,
   type GreenListener,
   type GreenSocket,
   type ListenOptions,
@@ -139,14 +140,6 @@ export interface ConnectionServer {
 }
 
 const DEFAULT_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
-const RETRYABLE_ACCEPT = new Set([
-  "EMFILE",
-  "ENFILE",
-  "ENOBUFS",
-  "ENOMEM",
-  "ECONNABORTED",
-  "EPROTO",
-]);
 
 function reportDefault(error: unknown, where: string): void {
   getHub().reportError(error, where);
@@ -158,7 +151,7 @@ function workerCount(value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     const error = typeof value === "number" ? RangeError : TypeError;
     throw new error(
-      `serveConnections: workers must be an integer >= 1 or "auto", received ${String(value)}`,
+      `serveConnections: workers must be an integer >= 1 or "auto", received ${describeValue(value)}`,
     );
   }
   return value;
@@ -204,11 +197,7 @@ export async function serveConnections(
   handler: ConnectionHandler,
   options: ServeConnectionsOptions = {},
 ): Promise<ConnectionServer> {
-  if (typeof handler !== "function") {
-    throw new TypeError(
-      `serveConnections: handler must be a function, received ${String(handler)}`,
-    );
-  }
+  checkFunction("serveConnections: handler", handler);
   const workers = workerCount(options.workers);
   if (options.reusePort && !nodeHasReusePort()) {
     throw new RangeError(
@@ -271,20 +260,20 @@ function serveOn(
   };
 
   const acceptLoop = spawn(async () => {
-    let backoff = 5;
+    // green-net's accept policy, shared with `serve`: which failures are transient, and the
+    // backoff between tries.
+    const backoff = new AcceptBackoff();
     for (;;) {
       let accepted: [GreenSocket, AddressInfo];
       try {
         accepted = await listener.accept();
-        backoff = 5;
+        backoff.reset();
       } catch (error) {
         if (controller.signal.aborted || listener.closed) return;
-        const code = (error as { code?: unknown })?.code;
-        if (typeof code === "string" && RETRYABLE_ACCEPT.has(code)) {
+        if (AcceptBackoff.retryable(error)) {
           // Out of descriptors or memory: report, wait, and try again (Eventlet died here).
           onError(error, "accept");
-          await sleep(backoff);
-          backoff = Math.min(backoff * 2, 1000);
+          await backoff.wait();
           continue;
         }
         throw error;

@@ -28,10 +28,14 @@ import {
   dispatch,
   FanoutLimitError,
   type Settled,
-} from "./dispatch.js";
+} from "../dispatch/dispatch.js";
+import {
+  type GuardedFetchOptions,
+  guardedFetch,
+  sharedGuardLookup,
+} from "../dispatch/guarded-fetch.js";
+import type { OutboundPolicy } from "../dispatch/outbound-guard.js";
 import { parseFeedTitle } from "./feed-title.js";
-import { type GuardedFetchOptions, guardedFetch, sharedGuardLookup } from "./guarded-fetch.js";
-import type { OutboundPolicy } from "./outbound-guard.js";
 
 /**
  * Options of `fetchFeedTitle`. Sizes are in bytes.
