@@ -292,7 +292,7 @@ export class GreenThread<R = unknown> {
     this._flags = (this._flags & ~STATE) | RUNNING | STARTED;
     if (this._x !== null) this._x.timer = null;
     if (probe !== null) startSegment();
-    context.run(this as GreenThread<unknown>, startBody, this as GreenThread<unknown>);
+    context.start(this as GreenThread<unknown>, startBody, this as GreenThread<unknown>);
   }
 
   /** @internal */
