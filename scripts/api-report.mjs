@@ -142,7 +142,7 @@ function main() {
           localBuild: update,
           messageCallback: (message) => {
             // That the report changed is what this script reports (with the diff), not a finding.
-            if (message.messageId === "console-compiler-version-notice") {
+            if (message.messageId === "console-preamble") {
               // Said once: the same for every entry.
               message.handled = versionNoticeShown;
               versionNoticeShown = true;

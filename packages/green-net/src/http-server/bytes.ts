@@ -5,7 +5,8 @@
  * `ArrayBuffer`s, so `ownBytes` almost always returns its argument; a view on shared memory
  * (which only a caller's own body can be) is copied, so the type never lies.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 
