@@ -57,7 +57,7 @@ export type Settled<R> =
 export interface DispatchOptions {
   /**
    * The pool the calls run on. Pass one shared by every request (the point of the pattern).
-   * Default: `defaultDispatchPool()`, a process-wide `GreenPool(1000)`.
+   * Default: one process-wide `GreenPool(1000)`, shared by every call that passes none.
    */
   pool?: GreenPool;
   /** The whole dispatch must finish within this; unfinished calls become errors. Default: none. */
@@ -146,6 +146,8 @@ let defaultPool: GreenPool | null = null;
  * ```ts
  * console.log(defaultDispatchPool().free()); // 1000 when idle
  * ```
+ *
+ * @internal
  */
 export function defaultDispatchPool(): GreenPool {
   defaultPool ??= new GreenPool(1000);
