@@ -96,7 +96,8 @@ export function checkLeaksPerFile(options: LeakCheckOptions = {}): void {
       if (performance.now() > deadline) {
         const parts = [...extra];
         if (liveThreads > 0) parts.push(`${liveThreads} green thread(s)`);
-        const listing = liveThreads > 0 && options.formatThreads ? `\n${options.formatThreads()}` : "";
+        const listing =
+          liveThreads > 0 && options.formatThreads ? `\n${options.formatThreads()}` : "";
         throw new Error(`this test file left behind: ${parts.join(", ")}${listing}`);
       }
       if (turn < 20) await macrotask();
