@@ -25,32 +25,14 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Extractor, ExtractorConfig } from "@microsoft/api-extractor";
+import { entriesOf, publicPackages } from "./entries.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** The report's base name for an `exports` key: `.` → `index`, `./http-server` → `http-server`. */
-export function reportName(exportKey) {
-  if (exportKey === ".") return "index";
-  return exportKey.replace(/^\.\//, "").replaceAll("/", "-");
-}
-
-/** The published entries of a package: `{ key, name, types }` for each `exports` key with types. */
-export function entriesOf(pkg) {
-  const exportsMap = pkg.publishConfig?.exports ?? pkg.exports ?? {};
-  const entries = [];
-  for (const [key, target] of Object.entries(exportsMap)) {
-    if (key === "./package.json") continue;
-    const types = typeof target === "object" && target !== null ? target.types : undefined;
-    if (typeof types !== "string") continue;
-    entries.push({ key, name: reportName(key), types });
-  }
-  return entries;
-}
 
 function extractorConfig(pkgDir, entry, reportFolder, tempFolder) {
   return ExtractorConfig.prepare({
@@ -119,12 +101,8 @@ function main() {
   let count = 0;
   let versionNoticeShown = false;
   try {
-    for (const dirName of readdirSync(join(root, "packages")).sort()) {
-      const pkgDir = join(root, "packages", dirName);
-      const manifest = join(pkgDir, "package.json");
-      if (!existsSync(manifest)) continue;
-      const pkg = JSON.parse(readFileSync(manifest, "utf8"));
-      if (pkg.private || (only.size > 0 && !only.has(pkg.name))) continue;
+    for (const { dir: pkgDir, dirName, pkg } of publicPackages(root)) {
+      if (only.size > 0 && !only.has(pkg.name)) continue;
       const reportFolder = join(pkgDir, "api");
       const tempFolder = join(temp, dirName);
       mkdirSync(tempFolder, { recursive: true });
