@@ -74,8 +74,11 @@ export interface DispatchOptions {
  *
  * @example
  * ```ts
- * try { await dispatch(urls, fetchTitle, { maxFanout: 10 }); }
- * catch (error) { if (error instanceof FanoutLimitError) return new Response(error.message, { status: 413 }); }
+ * async function handle(urls: string[]): Promise<Response> {
+ *   try { await dispatch(urls, fetchTitle, { maxFanout: 10 }); }
+ *   catch (error) { if (error instanceof FanoutLimitError) return new Response(error.message, { status: 413 }); }
+ *   return new Response("ok");
+ * }
  * ```
  */
 export class FanoutLimitError extends TendrilError {
@@ -97,7 +100,7 @@ export class FanoutLimitError extends TendrilError {
  * @example
  * ```ts
  * const [entry] = await dispatch([url], slowFetch, { deadline: 100 });
- * if (!entry.ok && entry.error instanceof DeadlineExceededError) console.log("too slow");
+ * if (entry && !entry.ok && entry.error instanceof DeadlineExceededError) console.log("too slow");
  * ```
  */
 export class DeadlineExceededError extends TendrilError {
@@ -124,7 +127,7 @@ export class DeadlineExceededError extends TendrilError {
  * @example
  * ```ts
  * const [entry] = await dispatch([url], slowFetch, { timeout: 50 });
- * if (!entry.ok && entry.error instanceof UpstreamTimeoutError) console.log("upstream too slow");
+ * if (entry && !entry.ok && entry.error instanceof UpstreamTimeoutError) console.log("upstream too slow");
  * ```
  */
 export class UpstreamTimeoutError extends TendrilError {
