@@ -136,7 +136,9 @@ function main() {
     console.error(
       `\ncheck-dts: ${problems.length} problem(s) in ${files.length} declaration files. Mark ` +
         "internals `/** @internal */` (stripped from the build by `stripInternal`), or make " +
-        "them `#private` or module-private; a public signature must name only public types.",
+        "them `#private` or module-private; a public signature must name only public types. " +
+        "Never tag a file header `@internal`: the compiler reads it as the tag of the file's " +
+        "first statement (usually an import) and strips that instead.",
     );
     process.exit(1);
   }

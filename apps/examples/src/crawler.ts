@@ -16,7 +16,6 @@ import { urlopen } from "@tendril/green-net";
 import {
   type CrawlStats,
   crawl,
-  decodeText,
   extractLinks,
   type PageResult,
   PageTimeoutError,
@@ -135,9 +134,9 @@ export async function crawlByHand(start: string, options: CrawlByHandOptions): P
       const page = await withTimeout(timeoutMs, async () => {
         const response = await urlopen(url, { throwHttpErrors: true }); // 404, 500: HttpError
         const body = await response.bytes();
-        return { status: response.status, body, type: response.headers.get("content-type") };
+        return { status: response.status, body };
       });
-      const links = extractLinks(decodeText(page.body, page.type), url);
+      const links = extractLinks(new TextDecoder().decode(page.body), url);
       let skipped = 0;
       for (const link of links) {
         if (seen.has(link)) continue; // found before

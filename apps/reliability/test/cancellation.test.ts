@@ -195,7 +195,7 @@ async function scenario(c: Case): Promise<Outcome> {
             await sock.recvExactly(4);
           }
         } finally {
-          sock.close();
+          await sock.close();
         }
       });
       // A follow-up exchange on a fresh connection still works.
@@ -205,7 +205,7 @@ async function scenario(c: Case): Promise<Outcome> {
         const back = new TextDecoder().decode(await sock.recvExactly(4));
         return { ...CLEAN, followUpFailed: back === "pong" ? 0 : 1 };
       } finally {
-        sock.close();
+        await sock.close();
       }
     }
     case "http": {

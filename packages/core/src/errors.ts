@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * try { await queue.get({ block: false }); }
- * catch (error) { if (error instanceof TendrilError && error.code === "ERR_TENDRIL_QUEUE_EMPTY") { … } }
+ * catch (error) { if (error instanceof TendrilError && error.code === "ERR_TENDRIL_QUEUE_EMPTY") console.log("empty"); }
  * ```
  */
 export class TendrilError extends Error {

@@ -32,25 +32,12 @@ export {
   FetchTimeoutError,
   fetchAll,
 } from "./client/fetch-all.js";
-/** Client helpers: the pluggable HTTP GET, and size-limited body reading. */
-export {
-  type FetchFunction,
-  type FetchInit,
-  type FetchResponse,
-  greenFetch,
-} from "./client/fetch-function.js";
-export {
-  decodeText,
-  discardBody,
-  type ReadBodyOptions,
-  readBody,
-  statusError,
-} from "./client/read-body.js";
+/** Client pattern: the HTTP GET the recipes call, which a caller may replace. */
+export type { FetchFunction, FetchInit, FetchResponse } from "./client/fetch-function.js";
 /** Dispatch pattern: fan-out on a global pool through a per-request pile, with partial results. */
 export {
   DeadlineExceededError,
   type DispatchOptions,
-  defaultDispatchPool,
   dispatch,
   FanoutLimitError,
   type Settled,
@@ -64,11 +51,8 @@ export {
 /** Outbound guard: refuse loopback, private and link-local destinations unless allowed. */
 export {
   type AddressCategory,
-  assertAddressesAllowed,
   checkOutbound,
-  classifyAddress,
   guardLookup,
-  isCategoryAllowed,
   type OutboundPolicy,
   OutboundRefusedError,
 } from "./dispatch/outbound-guard.js";

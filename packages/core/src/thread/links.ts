@@ -14,7 +14,7 @@ import { type GreenThread, OBSERVED } from "./green-thread.js";
  * @example
  * ```ts
  * const thread = spawn(work);
- * const onExit: LinkFunction<void, [string]> = (t, label) => console.log(label, "ended", t.dead);
+ * const onExit: LinkFunction<unknown, [string]> = (t, label) => console.log(label, "ended", t.dead);
  * thread.link(onExit, "worker");
  * ```
  */

@@ -127,7 +127,7 @@ export class Response {
    * @throws {TypeError} when `data` cannot be serialised.
    * @example
    * ```ts
-   * return Response.json({ ok: true }, { status: 201 });
+   * const handler = () => Response.json({ ok: true }, { status: 201 });
    * ```
    */
   static json(data: unknown, init?: ResponseInit): Response {
@@ -148,7 +148,7 @@ export class Response {
    * @throws {RangeError} for any other status. @throws {TypeError} when `url` is not absolute.
    * @example
    * ```ts
-   * return Response.redirect("http://127.0.0.1:8080/login", 303);
+   * const handler = () => Response.redirect("http://127.0.0.1:8080/login", 303);
    * ```
    */
   static redirect(url: string | URL, status = 302): Response {

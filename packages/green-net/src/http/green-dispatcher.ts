@@ -275,7 +275,8 @@ class ControllerHandler {
  *
  * @example
  * ```ts
- * const dispatcher = new GreenDispatcher(new Agent(), { maxResponseSize: 1 << 20 }); // undici's Agent
+ * import { Agent, fetch } from "undici";
+ * const dispatcher = new GreenDispatcher(new Agent(), { maxResponseSize: 1 << 20 });
  * const response = await fetch(url, { dispatcher });
  * ```
  */
@@ -293,8 +294,9 @@ export interface GreenDispatcherOptions {
  *
  * @example
  * ```ts
+ * import { fetch } from "undici"; // the platform's fetch takes it too; its types are another copy's
  * const client = new HttpClient({ pool: 50 });
- * const response = await fetch(url, { dispatcher: client.dispatcher }); // the platform fetch, green
+ * const response = await fetch(url, { dispatcher: client.dispatcher }); // green
  * ```
  */
 export class GreenDispatcher extends Dispatcher {

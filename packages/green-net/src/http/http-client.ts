@@ -286,6 +286,7 @@ function prepareBody(
  * @example
  * ```ts
  * import { GreenPool } from "@tendril/core";
+ * const urls = ["http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b"];
  * const pool = new GreenPool(100);
  * await using client = new HttpClient({ pool, headersTimeout: 5000, maxResponseSize: 1 << 20 });
  * for await (const body of pool.imap(async (u: string) => (await client.urlopen(u)).bytes(), urls))

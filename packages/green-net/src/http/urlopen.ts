@@ -54,6 +54,7 @@ export function setDefaultHttpClient(client: HttpClient | null): HttpClient | nu
  * @throws {HttpTimeout|ResponseTooLarge|TooManyRedirects|HttpRequestError|HttpError}
  * @example
  * ```ts
+ * const urls = ["http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b"];
  * const pool = new GreenPool();
  * for await (const body of pool.imap(async (url: string) => (await urlopen(url)).bytes(), urls))
  *   console.log("got body", body.length);

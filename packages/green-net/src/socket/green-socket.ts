@@ -96,7 +96,8 @@ export class GreenSocket {
    * @throws {TypeError|RangeError} when `highWaterMark` is not an integer >= 1.
    * @example
    * ```ts
-   * server.on("upgrade", (req, socket) => spawn(handle, new GreenSocket(socket as net.Socket)));
+   * import type { Socket } from "node:net";
+   * server.on("upgrade", (req, socket) => spawn(handle, new GreenSocket(socket as Socket)));
    * ```
    */
   constructor(socket: Socket, options: GreenSocketOptions = {}) {
@@ -366,6 +367,7 @@ export class GreenSocket {
    *
    * @example
    * ```ts
+   * let total = 0;
    * for await (const chunk of sock) total += chunk.length;
    * ```
    */

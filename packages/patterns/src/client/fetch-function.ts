@@ -16,7 +16,7 @@ import { type HttpResponse, type UrlopenInit, urlopen } from "@tendril/green-net
  *
  * @example
  * ```ts
- * const response: FetchResponse = await greenFetch(globalThis.fetch, url, {});
+ * const response: FetchResponse = await urlopen("http://127.0.0.1:8080/");
  * console.log(response.status);
  * ```
  */
@@ -53,6 +53,8 @@ export type FetchFunction = (url: string, init: FetchInit) => Promise<FetchRespo
  * ```ts
  * const response = await greenFetch(globalThis.fetch, "http://127.0.0.1:8080/", {});
  * ```
+ *
+ * @internal
  */
 export function greenFetch(
   fetchFn: FetchFunction | undefined,

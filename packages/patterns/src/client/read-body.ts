@@ -22,6 +22,8 @@ import type { FetchResponse } from "./fetch-function.js";
  * ```ts
  * const bytes = await readBody(response, { maxBytes: 1 << 20 }); // rejects past 1 MiB
  * ```
+ *
+ * @internal
  */
 export interface ReadBodyOptions {
   /** The most bytes to accept. Default: no limit. */
@@ -35,6 +37,8 @@ export interface ReadBodyOptions {
  * ```ts
  * if (!response.ok) await discardBody(response);
  * ```
+ *
+ * @internal
  */
 export async function discardBody(response: FetchResponse): Promise<void> {
   try {
@@ -53,6 +57,8 @@ export async function discardBody(response: FetchResponse): Promise<void> {
  * ```ts
  * if (!response.ok) throw await statusError(response, url);
  * ```
+ *
+ * @internal
  */
 export async function statusError(response: FetchResponse, url: string): Promise<HttpError> {
   await discardBody(response);
@@ -76,6 +82,8 @@ export async function statusError(response: FetchResponse, url: string): Promise
  * ```ts
  * const bytes = await readBody(await urlopen(url, { maxResponseSize: 1 << 20 }), { maxBytes: 1 << 20 });
  * ```
+ *
+ * @internal
  */
 export async function readBody(
   response: FetchResponse | Request,
@@ -142,6 +150,8 @@ export async function readBody(
  * ```ts
  * const text = decodeText(bytes, response.headers.get("content-type"));
  * ```
+ *
+ * @internal
  */
 export function decodeText(bytes: Uint8Array, contentType?: string | null): string {
   let label = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType ?? "")?.[1];

@@ -58,7 +58,7 @@ export type Settled<R> =
 export interface DispatchOptions {
   /**
    * The pool the calls run on. Pass one shared by every request (the point of the pattern).
-   * Default: `defaultDispatchPool()`, a process-wide `GreenPool(1000)`.
+   * Default: one process-wide `GreenPool(1000)`, shared by every call that passes none.
    */
   pool?: GreenPool;
   /** The whole dispatch must finish within this; unfinished calls become errors. Default: none. */
@@ -75,8 +75,11 @@ export interface DispatchOptions {
  *
  * @example
  * ```ts
- * try { await dispatch(urls, fetchTitle, { maxFanout: 10 }); }
- * catch (error) { if (error instanceof FanoutLimitError) return new Response(error.message, { status: 413 }); }
+ * async function handle(urls: string[]): Promise<Response> {
+ *   try { await dispatch(urls, fetchTitle, { maxFanout: 10 }); }
+ *   catch (error) { if (error instanceof FanoutLimitError) return new Response(error.message, { status: 413 }); }
+ *   return new Response("ok");
+ * }
  * ```
  */
 export class FanoutLimitError extends TendrilError {
@@ -98,7 +101,7 @@ export class FanoutLimitError extends TendrilError {
  * @example
  * ```ts
  * const [entry] = await dispatch([url], slowFetch, { deadline: 100 });
- * if (!entry.ok && entry.error instanceof DeadlineExceededError) console.log("too slow");
+ * if (entry && !entry.ok && entry.error instanceof DeadlineExceededError) console.log("too slow");
  * ```
  */
 export class DeadlineExceededError extends TendrilError {
@@ -125,7 +128,7 @@ export class DeadlineExceededError extends TendrilError {
  * @example
  * ```ts
  * const [entry] = await dispatch([url], slowFetch, { timeout: 50 });
- * if (!entry.ok && entry.error instanceof UpstreamTimeoutError) console.log("upstream too slow");
+ * if (entry && !entry.ok && entry.error instanceof UpstreamTimeoutError) console.log("upstream too slow");
  * ```
  */
 export class UpstreamTimeoutError extends TendrilError {
@@ -147,6 +150,8 @@ let defaultPool: GreenPool | null = null;
  * ```ts
  * console.log(defaultDispatchPool().free()); // 1000 when idle
  * ```
+ *
+ * @internal
  */
 export function defaultDispatchPool(): GreenPool {
   defaultPool ??= new GreenPool(1000);

@@ -40,7 +40,8 @@ const ipaddr = createRequire(import.meta.url)("ipaddr.js") as typeof IpAddr;
  *
  * @example
  * ```ts
- * const category: AddressCategory = classifyAddress("10.0.0.7"); // "private"
+ * const error = await checkOutbound("http://10.0.0.7/").catch((e: unknown) => e);
+ * const category: AddressCategory | undefined = (error as OutboundRefusedError).category; // "private"
  * ```
  */
 export type AddressCategory = "public" | "loopback" | "private" | "link-local" | "reserved";
@@ -168,6 +169,8 @@ function embeddedV4(address: IpAddr.IPv6): IpAddr.IPv4 | null {
  * classifyAddress("::ffff:127.0.0.1");   // "loopback"
  * classifyAddress("169.254.169.254");    // "link-local"
  * ```
+ *
+ * @internal
  */
 export function classifyAddress(address: string): AddressCategory {
   const literal =
@@ -195,6 +198,8 @@ export function classifyAddress(address: string): AddressCategory {
  * isCategoryAllowed("loopback", { allowLoopback: true }); // true
  * isCategoryAllowed("reserved", { allowPrivate: true });  // false: never allowed
  * ```
+ *
+ * @internal
  */
 export function isCategoryAllowed(category: AddressCategory, policy: OutboundPolicy = {}): boolean {
   switch (category) {
@@ -238,6 +243,8 @@ function refuseAddress(
  * assertAddressesAllowed("example.test", ["93.184.216.34"]); // passes
  * assertAddressesAllowed("evil.test", ["127.0.0.1"]);        // throws OutboundRefusedError
  * ```
+ *
+ * @internal
  */
 export function assertAddressesAllowed(
   hostname: string,

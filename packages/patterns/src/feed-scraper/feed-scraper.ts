@@ -66,8 +66,8 @@ export interface FetchFeedTitleOptions extends OutboundPolicy {
  */
 export interface FeedScraperOptions extends FetchFeedTitleOptions {
   /**
-   * The global pool every request's fetches share. Default: `defaultDispatchPool()`, a
-   * process-wide `GreenPool(1000)`.
+   * The global pool every request's fetches share. Default: `dispatch`'s process-wide
+   * `GreenPool(1000)`.
    */
   pool?: GreenPool;
   /** One request's deadline: feeds still running then become errors. Default 10_000. */
