@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 process.env.TENDRIL_CONTEXT = "als";
 const core = await import("@tendril/core");
 const { watchIo, unwatchIo } = await import("@tendril/green-net");
-const { startRedisServer } = await import("@tendril/test-servers");
+const { startRedisServer, waitFor } = await import("@tendril/test-servers");
 const { Redis } = await import("ioredis");
 const { expectNoLeaks, leakBaseline } = await import("./helpers/net.js");
 
@@ -62,14 +62,6 @@ async function serverClients(): Promise<string[]> {
   }
 }
 
-async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 describe("ioredis, unchanged, in a green thread", () => {
   test("BLPOP under withTimeout(200) rejects with the Timeout; the connection opened in it is destroyed", async () => {
     let blpopError: unknown;
@@ -90,12 +82,12 @@ describe("ioredis, unchanged, in a green thread", () => {
       const timeout = await t.wait().catch((e: unknown) => e);
       expect(core.isTimeout(timeout)).toBe(true);
       // The socket was destroyed with the Timeout as its error, and BLPOP failed.
-      await until(() => blpopError !== undefined, "BLPOP to fail");
+      await waitFor(() => blpopError !== undefined, "BLPOP to fail");
       expect(errors).toContain(timeout);
       // ioredis fails the command in its own words (MaxRetriesPerRequestError), not resent.
       expect(blpopError).toBeInstanceOf(Error);
       // The blocked command is gone from the server: nothing will pop an item for it.
-      await until(
+      await waitFor(
         async () => !(await serverClients()).some((line) => line.includes("cmd=blpop")),
         "the server to drop the blocked connection",
       );
@@ -117,7 +109,7 @@ describe("ioredis, unchanged, in a green thread", () => {
         ),
       );
       expect(await t.wait()).toBe("timed out");
-      await until(() => client.status === "end", "the canceler to disconnect the client");
+      await waitFor(() => client.status === "end", "the canceler to disconnect the client");
     } finally {
       client.disconnect();
     }
@@ -130,17 +122,16 @@ describe("ioredis, unchanged, in a green thread", () => {
       return client.blpop("tendril:never", 0);
     });
     try {
-      await until(
+      await waitFor(
         async () => (await serverClients()).some((line) => line.includes("cmd=blpop")),
         "BLPOP to block on the server",
       );
-      const started = performance.now();
+      // BLPOP with timeout 0 never returns on its own: kill() completes only because it is
+      // delivered by destroying the socket (a kill that waited for the reply would hang, and
+      // the test's timeout would fail it).
       await t.kill();
-      const elapsed = performance.now() - started;
       await expect(t.wait()).rejects.toBeInstanceOf(core.GreenThreadExit);
-      // Slack for a shared machine: the kill is delivered by destroying the socket, at once.
-      expect(elapsed).toBeLessThan(500);
-      await until(
+      await waitFor(
         async () => (await serverClients()).length === 0,
         "the server to drop the connection",
       );
