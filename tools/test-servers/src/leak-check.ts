@@ -94,6 +94,10 @@ export function checkLeaksPerFile(options: LeakCheckOptions = {}): void {
   let threadsBefore = 0;
   beforeAll(async () => {
     if (options.threads) counter = await options.threads();
+    // process.stdout and stderr open their handles (a pipe under vitest) when first used, which
+    // may be by the first console.log of a test: open them now, so they count as before.
+    void process.stdout;
+    void process.stderr;
     before = resources();
     threadsBefore = counter.countThreads();
   });
