@@ -5,9 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import {
   GreenPool,
+  GreenThreadExit,
   getCurrent,
   Semaphore,
-  sleep,
   spawn,
   Timeout,
   withTimeout,
@@ -305,11 +305,17 @@ describe("HttpClient requests are green operations", () => {
 
   test("killing the thread while it reads the body aborts the request", async () => {
     client = new HttpClient();
-    const t = spawn(async () => (await client.urlopen(`${base}/head-then-hang`)).text());
-    await waitFor(() => seen.inFlight === 1, "the request to reach the server");
-    await sleep(10);
+    let reading = false;
+    const t = spawn(async () => {
+      const response = await client.urlopen(`${base}/head-then-hang`);
+      reading = true;
+      return response.text();
+    });
+    await waitFor(() => reading, "the thread to read the body");
     await t.kill();
+    await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
     await waitFor(() => seen.closedEarly === 1, "the server to see the connection closed");
+    expect(seen).toMatchObject({ requests: 1, closedEarly: 1, inFlight: 0 });
   });
 
   test("a Timeout of the thread aborts the request with the Timeout itself", () =>
@@ -444,7 +450,9 @@ describe("HttpClient.fetch", () => {
     const t = spawn(async () => client.fetch(`${base}/hang`));
     await waitFor(() => seen.inFlight === 1, "the request to reach the server");
     await t.kill();
+    await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
     await waitFor(() => seen.closedEarly === 1, "the server to see the connection closed");
+    expect(seen).toMatchObject({ requests: 1, closedEarly: 1, inFlight: 0 });
   });
 
   test("a Timeout aborts the body read of a fetched response too", () =>
