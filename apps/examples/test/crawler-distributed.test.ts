@@ -92,6 +92,8 @@ function expectEveryPageOnce(urls: readonly string[], site: LocalInternet = net)
   expect(missing).toEqual([]); // nothing lost
 }
 
+// Three worker processes and a real redis-server crawl a whole site, through kill -9 and a
+// Redis restart: minutes on a loaded machine, each wait bounded on its own.
 describe("crawler --redis URL --workers N", { timeout: 240_000 }, () => {
   test("kill -9 of a worker mid-crawl: every page is still fetched and reported exactly once", async () => {
     const name = `kill${++names}`;
