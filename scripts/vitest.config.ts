@@ -1,6 +1,8 @@
 import { defineProject } from "vitest/config";
 
 export default defineProject({
+  resolve: { conditions: ["source"] },
+  ssr: { resolve: { conditions: ["source"] } },
   test: {
     name: "scripts",
     include: ["test/**/*.test.ts"],

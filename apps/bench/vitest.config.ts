@@ -5,8 +5,10 @@ export default defineProject({
   ssr: { resolve: { conditions: ["source"] } },
   test: {
     name: "@tendril/bench",
+    // The harness and the command line only; the suites run in `pnpm bench:smoke`.
     include: ["test/**/*.test.ts"],
-    // The smoke test runs real (quick) suites in child processes.
-    testTimeout: 120_000,
+    testTimeout: 10_000,
+    hookTimeout: 10_000,
+    setupFiles: ["test/setup.ts"],
   },
 });

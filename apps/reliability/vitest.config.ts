@@ -6,7 +6,11 @@ export default defineProject({
   test: {
     name: "@tendril/reliability",
     include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
+    // 10 s for a test; the soaks, the cancellation property, descriptor exhaustion and the
+    // upstream-fault runs state their own longer limits, with the reason.
+    testTimeout: 10_000,
+    hookTimeout: 10_000,
+    setupFiles: ["test/setup.ts"],
     // One file at a time: the figures (descriptors, heap) must not be disturbed by a sibling file.
     fileParallelism: false,
   },

@@ -40,6 +40,8 @@ test("the root scripts the README names exist", () => {
     "demo",
     "test",
     "bench",
+    "bench:smoke",
+    "test:packages",
     "check",
     "check-deps",
     "check-pack",

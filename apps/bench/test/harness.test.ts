@@ -35,9 +35,9 @@ describe("harness", () => {
   });
 });
 
-// The suites themselves, end to end in --quick mode (small N): they must run and print their
-// tables. Numbers are not asserted — benchmarks never gate a merge.
-describe("suites", () => {
+// The command line, without running a suite. The suites themselves run end to end in
+// smoke/suites.test.ts (`pnpm bench:smoke`), outside `pnpm test`.
+describe("main", () => {
   const main = join(benchRoot, "dist", "main.js");
 
   test("--help lists the suites", async () => {
@@ -49,36 +49,5 @@ describe("suites", () => {
     await expect(run(process.execPath, [main, "nope"])).rejects.toMatchObject({
       stderr: expect.stringMatching(/unknown suite "nope"; available: /),
     });
-  });
-
-  test.each([["spawn"], ["pool"], ["imap"], ["tpool"]])(
-    "%s --quick prints its table",
-    async (suite) => {
-      const { stdout } = await run(process.execPath, [main, suite, "--quick"], {
-        timeout: 110_000,
-      });
-      expect(stdout).toMatch(/×floor/);
-      expect(stdout).toMatch(/Tendril/);
-    },
-  );
-
-  test("crawl-redis --quick compares the in-memory crawl with 1, 2 and 4 Redis workers", async () => {
-    const { stdout } = await run(process.execPath, [main, "crawl-redis", "--quick"], {
-      timeout: 170_000,
-    });
-    expect(stdout).toMatch(/in memory, 1 process \(floor\)\s+[\d,.]+\s/);
-    for (const workers of ["1 worker", "2 workers", "4 workers"]) {
-      expect(stdout).toMatch(new RegExp(`Redis frontier, ${workers}\\s+[\\d,.]+\\s`));
-    }
-  }, 180_000);
-
-  test("echo --quick measures the ramp apart from the timed round trips", async () => {
-    const { stdout } = await run(process.execPath, [main, "echo", "--quick"], {
-      timeout: 110_000,
-    });
-    expect(stdout).toMatch(/ramp ms/);
-    expect(stdout).toMatch(/raw node:net \(floor\)\s+[\d,]+\s/);
-    expect(stdout).toMatch(/Tendril serve \+ GreenSocket \(blocking style\)\s+[\d,]+\s/);
-    expect(stdout).toMatch(/Tendril: \d\.\d\dx the floor's round trips\/s/);
   });
 });

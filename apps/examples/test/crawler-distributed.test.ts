@@ -1,4 +1,4 @@
-import { type RedisServer, startRedisServer } from "@tendril/test-servers";
+import { type RedisServer, startRedisServer, waitFor } from "@tendril/test-servers";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { type LocalInternet, startInternet } from "../src/internet/internet.js";
@@ -73,11 +73,11 @@ function crawler(
 }
 
 async function waitForRecords(name: string, atLeast: number, ms: number): Promise<void> {
-  const until = performance.now() + ms;
-  while ((await admin.xlen(keys(name).results)) < atLeast) {
-    if (performance.now() > until) throw new Error(`fewer than ${atLeast} results after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(
+    async () => (await admin.xlen(keys(name).results)) >= atLeast,
+    `at least ${atLeast} results in ${name}`,
+    { timeoutMs: ms },
+  );
 }
 
 /** Every page of a site (articles, home), as absolute URLs. */
@@ -92,6 +92,8 @@ function expectEveryPageOnce(urls: readonly string[], site: LocalInternet = net)
   expect(missing).toEqual([]); // nothing lost
 }
 
+// Three worker processes and a real redis-server crawl a whole site, through kill -9 and a
+// Redis restart: minutes on a loaded machine, each wait bounded on its own.
 describe("crawler --redis URL --workers N", { timeout: 240_000 }, () => {
   test("kill -9 of a worker mid-crawl: every page is still fetched and reported exactly once", async () => {
     const name = `kill${++names}`;

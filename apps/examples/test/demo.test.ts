@@ -24,7 +24,7 @@ describe("demo", () => {
     expect(stdout).toMatch(/Bread & Butter Engineering/);
     expect(stdout).toMatch(/bob\s+sees alice: hi bob!/);
     expect(stdout).toMatch(/echoed hello through the forwarder/);
-  });
+  }, 60_000); // the whole tour, six acts in one child process, bounded at 45 s by run()
 
   it("stops cleanly on Ctrl-C and exits 0, like every example", async () => {
     const demo = start("demo", []);
@@ -33,7 +33,7 @@ describe("demo", () => {
     expect(await demo.exited(30_000)).toBe(0);
     expect(demo.stdout()).toMatch(/── Stopped/);
     expect(demo.stdout()).toMatch(/every server closed/);
-  });
+  }, 70_000); // up to 30 s to reach act 2 and 30 s to stop, each bounded by its own wait
 
   it("prints its help with --help", async () => {
     const { code, stdout } = await run("demo", ["--help"]);

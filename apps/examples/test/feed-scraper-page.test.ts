@@ -30,10 +30,11 @@ describe.skipIf(!available && !required)("the feed scraper's page in headless Ch
     scraper = start("feed-scraper", [
       "--port",
       "0",
+      // The slow feed takes 6 s; the others must fit even on a loaded machine.
       "--deadline",
-      "1.5s",
+      "4s",
       "--timeout",
-      "1s",
+      "3s",
       "--quiet",
     ]);
     [, url] = (await scraper.waitFor(/feed scraper listening on (http:\/\/\S+\/)/)) as unknown as [

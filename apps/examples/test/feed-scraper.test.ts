@@ -15,10 +15,11 @@ describe("feed-scraper", () => {
     const scraper = start("feed-scraper", [
       "--port",
       "0",
+      // The slow feed takes 6 s; the others must fit even on a loaded machine.
       "--deadline",
-      "1s",
+      "4s",
       "--timeout",
-      "800ms",
+      "3s",
     ]);
     try {
       const [, feedsTxt] = await scraper.waitFor(/\((http:\/\/127\.0\.0\.1:\d+\/feeds\.txt)\)/);

@@ -287,7 +287,8 @@ afterAll(async () => {
   section.write();
 });
 
-describe("cancellation at a random moment", () => {
+// A seeded property over hundreds of runs, each against real sockets: up to a minute on a loaded machine.
+describe("cancellation at a random moment", { timeout: 60_000 }, () => {
   test("leaves no item, permit, slot, socket, timer or thread behind", async () => {
     const totals = new Map<Op, { runs: number; kills: number; timeouts: number } & Outcome>();
     const failures: string[] = [];

@@ -56,7 +56,8 @@ function httpGet(port: number): Promise<string> {
   });
 }
 
-describe(`serve and serveHttp under ulimit -n ${FD_LIMIT}`, () => {
+// Child processes under `ulimit -n` are driven out of descriptors and back: up to a minute under load.
+describe(`serve and serveHttp under ulimit -n ${FD_LIMIT}`, { timeout: 60_000 }, () => {
   test("survive running out of descriptors, and recover when they are freed", async () => {
     const child: ChildProcess = spawnProcess(
       "bash",

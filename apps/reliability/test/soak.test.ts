@@ -60,7 +60,8 @@ interface ServerStats extends Sample {
 
 afterAll(() => section.write());
 
-describe("soak", () => {
+// Soaks: thousands of cycles, requests and connections, each in a child process (50 s cap each).
+describe("soak", { timeout: 60_000 }, () => {
   test(`${SPAWN_CYCLES.toLocaleString("en-US")} spawn/wait cycles: flat heap after GC, no descriptor growth`, async () => {
     const result = await runChild(["spawn", String(SPAWN_CYCLES)]);
     expect(result.checksum).toBe(true); // every thread ran and gave its own result

@@ -142,7 +142,8 @@ const FAULTS: Record<string, string> = {
   "redirect to a refused host": "/to-internal",
 };
 
-describe("the feed scraper (dispatch pattern) under upstream faults", () => {
+// Every fault of the hostile feed server, each up to its 1 s deadline: tens of seconds under load.
+describe("the feed scraper (dispatch pattern) under upstream faults", { timeout: 60_000 }, () => {
   test("turns every fault into its own error entry; the good feeds still answer", async () => {
     const deadline = 3000;
     const scraper = createFeedScraper({
@@ -206,7 +207,8 @@ describe("the feed scraper (dispatch pattern) under upstream faults", () => {
   });
 });
 
-describe("the client pattern after many cancellations", () => {
+// 1,000 requests cancelled one by one against a hostile upstream: tens of seconds under load.
+describe("the client pattern after many cancellations", { timeout: 60_000 }, () => {
   test("1,000 cancelled requests (hung bodies and headers) leave the connection pool usable", async () => {
     const CANCELLED = 1000;
     const urls = Array.from({ length: CANCELLED }, (_, i) =>

@@ -5,9 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import {
   GreenPool,
+  GreenThreadExit,
   getCurrent,
   Semaphore,
-  sleep,
   spawn,
   Timeout,
   withTimeout,
@@ -20,6 +20,7 @@ import {
   type LookupFunction,
   ResponseTooLarge,
 } from "@tendril/green-net";
+import { waitFor, waitForSteady } from "@tendril/test-servers";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { expectNoLeaks, leakBaseline } from "./helpers/net.js";
 
@@ -35,18 +36,6 @@ const seen = {
   streamed: 0,
   requests: 0,
 };
-
-function waitFor(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = performance.now() + ms;
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (predicate()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(check, 2);
-    };
-    check();
-  });
-}
 
 // Streams up to 10 GiB, honouring backpressure, until the client goes away.
 function infinite(res: ServerResponse): void {
@@ -275,11 +264,16 @@ describe("HttpClient limits the response size", () => {
   test("an unread body is paused: the server cannot push more than the buffers hold", async () => {
     client = new HttpClient({ maxResponseSize: Number.POSITIVE_INFINITY });
     const response = await client.urlopen(`${base}/infinite`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const streamed = seen.streamed;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(seen.streamed).toBe(streamed);
+    // Round trips on other connections let the server and the client run; the count of bytes
+    // the server could write must stop moving. A client that read ahead would let the 10 GiB
+    // flow: the count would never settle (waitForSteady fails) or pass 64 MiB.
+    const ping = async (): Promise<void> => {
+      expect(await (await client.urlopen(`${base}/text`)).text()).toBe("fine");
+    };
+    const streamed = await waitForSteady(() => seen.streamed, ping, "the stream to be held back");
     expect(streamed).toBeLessThan(64 * 1024 * 1024);
+    for (let i = 0; i < 5; i++) await ping();
+    expect(seen.streamed).toBe(streamed);
     await response.cancel();
     await waitFor(() => seen.closedEarly === 1, "the server to see the connection closed");
   });
@@ -311,11 +305,17 @@ describe("HttpClient requests are green operations", () => {
 
   test("killing the thread while it reads the body aborts the request", async () => {
     client = new HttpClient();
-    const t = spawn(async () => (await client.urlopen(`${base}/head-then-hang`)).text());
-    await waitFor(() => seen.inFlight === 1, "the request to reach the server");
-    await sleep(10);
+    let reading = false;
+    const t = spawn(async () => {
+      const response = await client.urlopen(`${base}/head-then-hang`);
+      reading = true;
+      return response.text();
+    });
+    await waitFor(() => reading, "the thread to read the body");
     await t.kill();
+    await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
     await waitFor(() => seen.closedEarly === 1, "the server to see the connection closed");
+    expect(seen).toMatchObject({ requests: 1, closedEarly: 1, inFlight: 0 });
   });
 
   test("a Timeout of the thread aborts the request with the Timeout itself", () =>
@@ -450,7 +450,9 @@ describe("HttpClient.fetch", () => {
     const t = spawn(async () => client.fetch(`${base}/hang`));
     await waitFor(() => seen.inFlight === 1, "the request to reach the server");
     await t.kill();
+    await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
     await waitFor(() => seen.closedEarly === 1, "the server to see the connection closed");
+    expect(seen).toMatchObject({ requests: 1, closedEarly: 1, inFlight: 0 });
   });
 
   test("a Timeout aborts the body read of a fetched response too", () =>

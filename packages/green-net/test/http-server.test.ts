@@ -30,6 +30,7 @@ import {
   type ServeHttpOptions,
   serveHttp,
 } from "@tendril/green-net";
+import { waitFor, waitForSteady } from "@tendril/test-servers";
 import { Agent, type Dispatcher } from "undici";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { expectNoLeaks, leakBaseline } from "./helpers/net.js";
@@ -81,18 +82,6 @@ async function get(
     ...options,
   } as Dispatcher.RequestOptions);
   return { status: statusCode, headers, text: await body.text() };
-}
-
-function waitFor(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = performance.now() + ms;
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (predicate()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(check, 2);
-    };
-    check();
-  });
 }
 
 /** Sends raw bytes on a fresh connection and returns everything the server sent until it closed. */
@@ -221,20 +210,21 @@ describe("serveHttp answers with the handler's Response", () => {
 
   test("a streamed response body is written with backpressure", async () => {
     let produced = 0;
-    const server = await serve(
-      () =>
-        new Response(
-          new ReadableStream<Uint8Array>({
-            pull(controller) {
-              if (produced >= 64) {
-                controller.close();
-                return;
-              }
-              produced++;
-              controller.enqueue(new Uint8Array(64 * 1024).fill(produced));
-            },
-          }),
-        ),
+    const server = await serve((request) =>
+      request.url.endsWith("/ping")
+        ? new Response("pong")
+        : new Response(
+            new ReadableStream<Uint8Array>({
+              pull(controller) {
+                if (produced >= 64) {
+                  controller.close();
+                  return;
+                }
+                produced++;
+                controller.enqueue(new Uint8Array(64 * 1024).fill(produced));
+              },
+            }),
+          ),
     );
     const { statusCode, headers, body } = await agent.request({
       origin: server.url,
@@ -243,9 +233,15 @@ describe("serveHttp answers with the handler's Response", () => {
     });
     expect(statusCode).toBe(200);
     expect(headers["transfer-encoding"]).toBe("chunked");
-    await new Promise((resolve) => setTimeout(resolve, 50));
     // The client has not read: the stream is pulled only as far as the socket buffers allow.
-    expect(produced).toBeLessThan(64);
+    // Round trips on a second connection let the server run; once `produced` stops moving
+    // the stream is held back. A server that ignored backpressure would pull all 64 chunks.
+    const held = await waitForSteady(
+      () => produced,
+      async () => expect((await get(`${server.url}/ping`)).text).toBe("pong"),
+      "the stream to be held back",
+    );
+    expect(held).toBeLessThan(64);
     expect((await body.arrayBuffer()).byteLength).toBe(64 * 64 * 1024);
   });
 });

@@ -13,6 +13,7 @@ import {
   ResponseTooLarge,
   unpatch,
 } from "@tendril/green-net";
+import { waitFor } from "@tendril/test-servers";
 import { getGlobalDispatcher, fetch as undiciFetch, request as undiciRequest } from "undici";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { expectNoLeaks, leakBaseline } from "./helpers/net.js";
@@ -84,18 +85,6 @@ const testLookup: LookupFunction = (hostname, options, callback) => {
     done(null, [{ address: "127.0.0.1", family: 4 }]);
   } else done(null, "127.0.0.1", 4);
 };
-
-function waitFor(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = performance.now() + ms;
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (predicate()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(check, 2);
-    };
-    check();
-  });
-}
 
 let baseline: ReturnType<typeof leakBaseline>;
 let client: HttpClient;

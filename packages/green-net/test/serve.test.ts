@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GreenPool, GreenThreadExit, setErrorReporter, sleep, spawn, Timeout } from "@tendril/core";
 import { connect, type GreenSocket, listen, StopServe, serve } from "@tendril/green-net";
+import { waitFor } from "@tendril/test-servers";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { expectNoLeaks, leakBaseline, text } from "./helpers/net.js";
 
@@ -91,8 +92,16 @@ describe("serve", () => {
       expect(await b.readLine()).toBe("b\n");
       const c = await connect(["127.0.0.1", port]);
       await c.sendall("c\n");
-      // c is connected (the kernel accepted it) but not served, and not dropped.
-      for (let i = 0; i < 20; i++) await sleep(2);
+      // c is connected (the kernel accepted it) but not served, and not dropped: it stays
+      // pending while the two served clients make round trips.
+      await waitFor(() => listener.pending === 1, "c to be pending");
+      for (const [client, line] of [
+        [a, "a2\n"],
+        [b, "b2\n"],
+      ] as const) {
+        await client.sendall(line);
+        expect(await client.readLine()).toBe(line);
+      }
       expect(listener.pending).toBe(1);
       expect(c.bufferedAmount).toBe(0);
       await a.close();
@@ -120,7 +129,9 @@ describe("serve", () => {
       expect(pool.running()).toBe(2);
       const b = await connect(["127.0.0.1", port]);
       await b.sendall("b\n");
-      for (let i = 0; i < 10; i++) await sleep(2);
+      await waitFor(() => listener.pending === 1, "b to be pending");
+      await a.sendall("a2\n"); // a round trip: the server runs, and still leaves b pending
+      expect(await a.readLine()).toBe("a2\n");
       expect(listener.pending).toBe(1);
       release(); // the other work ends: its slot goes to b
       await blocker.wait();
@@ -165,22 +176,25 @@ describe("serve", () => {
 
   test("StopServe thrown by a handler ends serve normally, after the other handlers finish", async () => {
     const listener = await listen(["127.0.0.1", 0]);
+    const events: string[] = [];
     const server = spawn(serve, listener, async (sock: GreenSocket) => {
       const line = await sock.readLine();
       if (line === "stop\n") throw new StopServe();
       await sock.sendall(line);
+      events.push(`handler answered ${line.trim()}`);
     });
+    const ended = server.wait().then(() => events.push("serve ended"));
     try {
       const { port } = listener.address() as AddressInfo;
       const other = await connect(["127.0.0.1", port]);
       const stopper = await connect(["127.0.0.1", port]);
       await stopper.sendall("stop\n");
       expect((await stopper.recv(10)).length).toBe(0);
-      await sleep(5);
-      expect(server.dead).toBe(false); // still draining: `other` is being served
+      // Still draining: `other` is served after the stop, and serve ends only after that.
       await other.sendall("last\n");
       expect(await other.readLine()).toBe("last\n");
-      await server.wait();
+      await ended;
+      expect(events).toEqual(["handler answered last", "serve ended"]);
       expect(listener.closed).toBe(false); // the listener is the caller's
       await other.close();
       await stopper.close();
@@ -196,7 +210,9 @@ describe("serve", () => {
     await c.sendall("x");
     expect(text(await c.recv(1))).toBe("x");
     await listener.close();
-    await sleep(5);
+    // The open connection is still served, and serve waits for it.
+    await c.sendall("y");
+    expect(text(await c.recv(1))).toBe("y");
     expect(server.dead).toBe(false);
     await c.close();
     await server.wait();
@@ -320,19 +336,29 @@ describe("serve under real file-descriptor exhaustion", () => {
         s.on("close", () => droppedByServer++);
         sockets.push(s);
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      // The limit was really hit: libuv's EMFILE fallback closed the connections it could not keep.
-      expect(droppedByServer).toBeGreaterThan(0);
+      // The limit is really hit: libuv's EMFILE fallback closes the connections it cannot keep.
+      await waitFor(() => droppedByServer > 0, "the server to drop a connection it cannot keep");
       for (const s of sockets) s.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      // Everything released: a new client is served.
-      const reply = await new Promise<string>((resolve, reject) => {
-        const s = netConnect({ host: "127.0.0.1", port }, () => s.write("still alive"));
-        sockets.push(s);
-        s.on("data", (d) => resolve(String(d)));
-        s.on("error", reject);
-      });
-      expect(reply).toBe("still alive");
+      // Everything is released once the server has seen the closes: a new client is served.
+      // Until then a new client may be dropped like the others, so it tries again.
+      const attempt = (): Promise<string> =>
+        new Promise<string>((resolve) => {
+          const s = netConnect({ host: "127.0.0.1", port }, () => s.write("still alive"));
+          sockets.push(s);
+          s.on("data", (d) => resolve(String(d)));
+          s.on("error", () => resolve(""));
+          s.on("close", () => resolve(""));
+        });
+      const replies: string[] = [];
+      await waitFor(
+        async () => {
+          replies.push(await attempt());
+          return replies.at(-1) === "still alive";
+        },
+        "a new client to be served",
+        { timeoutMs: 10_000 },
+      );
+      expect(replies.at(-1)).toBe("still alive");
     } finally {
       for (const s of sockets) s.destroy();
       child.kill();

@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { GreenThreadExit, spawn, Timeout, withTimeout } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import { unwatchIo, watchIo } from "@tendril/green-net";
+import { waitFor } from "@tendril/test-servers";
 import got from "got";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import {
@@ -49,14 +50,6 @@ afterEach(async () => {
   await expectNoLeaks(baseline);
 });
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 // got retries GETs on network errors by default; the interruption is not one of them, but say
 // so anyway: a retry would open a new socket outside the deadline's reach.
 const noRetry = { retry: { limit: 0 } } as const;
@@ -77,14 +70,14 @@ describe("got, unchanged, in a green thread", () => {
           ),
         );
         const outcome = t.wait().catch((e: unknown) => e);
-        await until(() => peers.size === 1, "got's request to reach the server");
+        await waitFor(() => peers.size === 1, "got's request to reach the server");
         await hub.advance(100);
         const timeout = await outcome;
         expect(timeout).toBeInstanceOf(Timeout);
         // got's own promise failed too, with the Timeout behind its RequestError.
-        await until(() => gotError.length === 1, "got's promise to reject");
+        await waitFor(() => gotError.length === 1, "got's promise to reject");
         expect((gotError[0] as Error).cause ?? gotError[0]).toBe(timeout);
-        await until(() => closedByClient === 1, "the connection to close");
+        await waitFor(() => closedByClient === 1, "the connection to close");
       },
       { autojump: false },
     ));
@@ -95,7 +88,7 @@ describe("got, unchanged, in a green thread", () => {
     const capture = captureClientSockets();
     const t = spawn(() => got(url, noRetry).text());
     try {
-      await until(() => peers.size === 1, "got's request to reach the server");
+      await waitFor(() => peers.size === 1, "got's request to reach the server");
     } finally {
       capture.stop();
     }
@@ -112,6 +105,6 @@ describe("got, unchanged, in a green thread", () => {
     await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
     console.log(`got: kill() to thread end in ${elapsed.toFixed(2)} ms, ${loopTurns} loop turn(s)`);
     expect(loopTurns).toBeLessThanOrEqual(3);
-    await until(() => closedByClient === 1, "the connection to close");
+    await waitFor(() => closedByClient === 1, "the connection to close");
   });
 });

@@ -6,7 +6,7 @@
 // the tick itself; AsyncLocalStorage on 24+), and `TENDRIL_CONTEXT` can force either.
 import * as core from "@tendril/core";
 import { unwatchIo, watchIo } from "@tendril/green-net";
-import { type RedisServer, startRedisServer } from "@tendril/test-servers";
+import { type RedisServer, startRedisServer, waitFor } from "@tendril/test-servers";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { countLoopTurns, expectNoLeaks, leakBaseline } from "./helpers/net.js";
@@ -58,14 +58,6 @@ async function serverClients(): Promise<string[]> {
   }
 }
 
-async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 describe("ioredis, unchanged, in a green thread", () => {
   test("BLPOP under withTimeout(200) rejects with the Timeout; the connection opened in it is destroyed", async () => {
     let blpopError: unknown;
@@ -86,12 +78,12 @@ describe("ioredis, unchanged, in a green thread", () => {
       const timeout = await t.wait().catch((e: unknown) => e);
       expect(core.isTimeout(timeout)).toBe(true);
       // The socket was destroyed with the Timeout as its error, and BLPOP failed.
-      await until(() => blpopError !== undefined, "BLPOP to fail");
+      await waitFor(() => blpopError !== undefined, "BLPOP to fail");
       expect(errors).toContain(timeout);
       // ioredis fails the command in its own words (MaxRetriesPerRequestError), not resent.
       expect(blpopError).toBeInstanceOf(Error);
       // The blocked command is gone from the server: nothing will pop an item for it.
-      await until(
+      await waitFor(
         async () => !(await serverClients()).some((line) => line.includes("cmd=blpop")),
         "the server to drop the blocked connection",
       );
@@ -113,7 +105,7 @@ describe("ioredis, unchanged, in a green thread", () => {
         ),
       );
       expect(await t.wait()).toBe("timed out");
-      await until(() => client.status === "end", "the canceler to disconnect the client");
+      await waitFor(() => client.status === "end", "the canceler to disconnect the client");
     } finally {
       client.disconnect();
     }
@@ -131,7 +123,7 @@ describe("ioredis, unchanged, in a green thread", () => {
       return client.blpop("tendril:never", 0);
     });
     try {
-      await until(
+      await waitFor(
         async () => (await serverClients()).some((line) => line.includes("cmd=blpop")),
         "BLPOP to block on the server",
       );
@@ -149,7 +141,7 @@ describe("ioredis, unchanged, in a green thread", () => {
         `ioredis BLPOP: kill() to thread end in ${elapsed.toFixed(2)} ms, ${loopTurns} loop turn(s)`,
       );
       expect(loopTurns).toBeLessThanOrEqual(3);
-      await until(
+      await waitFor(
         async () => (await serverClients()).length === 0,
         "the server to drop the connection",
       );

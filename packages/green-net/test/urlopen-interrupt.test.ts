@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { GreenThreadExit, isTimeout, sleep, spawn, withTimeout } from "@tendril/core";
 import { HttpClient } from "@tendril/green-net";
+import { waitFor } from "@tendril/test-servers";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { expectNoLeaks, leakBaseline } from "./helpers/net.js";
 
@@ -47,14 +48,6 @@ afterEach(async () => {
   await expectNoLeaks(baseline);
 });
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 describe("an urlopen response body is tied to its thread", () => {
   test("kill() while the thread reads response.body aborts the request and frees the slot", async () => {
     let reading = false;
@@ -65,10 +58,10 @@ describe("an urlopen response body is tied to its thread", () => {
       reading = true;
       await reader.read(); // never comes
     });
-    await until(() => reading, "the first chunk to be read");
+    await waitFor(() => reading, "the first chunk to be read");
     await t.kill();
     await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
-    await until(() => closedEarly === 1, "the server to see the request aborted");
+    await waitFor(() => closedEarly === 1, "the server to see the request aborted");
     // The one slot is free again.
     expect(await (await client.urlopen(`${base}/ok`)).text()).toBe("ok");
   });
@@ -82,7 +75,7 @@ describe("an urlopen response body is tied to its thread", () => {
     });
     const error = await t.wait().catch((e: unknown) => e);
     expect(isTimeout(error)).toBe(true);
-    await until(() => closedEarly === 1, "the server to see the request aborted");
+    await waitFor(() => closedEarly === 1, "the server to see the request aborted");
     expect(await (await client.urlopen(`${base}/ok`)).text()).toBe("ok");
   });
 
@@ -94,10 +87,10 @@ describe("an urlopen response body is tied to its thread", () => {
       await sleep(60_000);
       return response.text();
     });
-    await until(() => holding, "the response to arrive");
+    await waitFor(() => holding, "the response to arrive");
     await t.kill();
     await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
-    await until(() => closedEarly === 1, "the server to see the request aborted");
+    await waitFor(() => closedEarly === 1, "the server to see the request aborted");
     expect(await (await client.urlopen(`${base}/ok`)).text()).toBe("ok");
   });
 

@@ -6,6 +6,7 @@ import { createServer, connect as netConnect, type Server, type Socket } from "n
 import { GreenThreadExit, getCurrent, sleep, spawn, Timeout, withTimeout } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import { unwatchIo, watchIo, watchingIo } from "@tendril/green-net";
+import { waitFor } from "@tendril/test-servers";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { expectNoLeaks, leakBaseline } from "./helpers/net.js";
 
@@ -63,14 +64,6 @@ function plainGet(url: string, agent?: Agent): Promise<string> {
   });
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 describe("watchIo()", () => {
   test("is off until asked, and on once asked", () => {
     unwatchIo();
@@ -85,7 +78,7 @@ describe("watchIo()", () => {
       async (hub) => {
         const t = spawn(() => withTimeout(100, () => plainGet(`http://127.0.0.1:${port}/`)));
         const outcome = t.wait().catch((e: unknown) => e);
-        await until(() => peers.size === 1, "the request to reach the server");
+        await waitFor(() => peers.size === 1, "the request to reach the server");
         await hub.advance(99);
         expect(closedByClient).toBe(0);
         await hub.advance(1);
@@ -93,7 +86,7 @@ describe("watchIo()", () => {
         expect(error).toBeInstanceOf(Timeout);
         expect((error as Timeout).ms).toBe(100);
         expect(hub.now()).toBe(100);
-        await until(() => closedByClient === 1, "the silent server to see the connection closed");
+        await waitFor(() => closedByClient === 1, "the silent server to see the connection closed");
       },
       { autojump: false },
     ));
@@ -118,10 +111,10 @@ describe("watchIo()", () => {
         const outcome = withTimeout(50, () => plainGet(`http://127.0.0.1:${port}/`)).catch(
           (e: unknown) => e,
         );
-        await until(() => peers.size === 1, "the request to reach the server");
+        await waitFor(() => peers.size === 1, "the request to reach the server");
         await hub.advance(50);
         expect(await outcome).toBeInstanceOf(Timeout);
-        await until(() => closedByClient === 1, "the connection to be closed");
+        await waitFor(() => closedByClient === 1, "the connection to be closed");
       },
       { autojump: false },
     ));
@@ -132,7 +125,7 @@ describe("watchIo()", () => {
       socket = netConnect(port, "127.0.0.1");
       await once(socket, "data"); // the peer never writes
     });
-    await until(() => peers.size === 1, "the connection to arrive");
+    await waitFor(() => peers.size === 1, "the connection to arrive");
     let killed = false;
     const kill = t.kill().then(() => {
       killed = true;
@@ -142,7 +135,7 @@ describe("watchIo()", () => {
     expect(killed).toBe(false);
     await kill;
     await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
-    await until(() => closedByClient === 1, "the peer to see the close");
+    await waitFor(() => closedByClient === 1, "the peer to see the close");
   });
 
   // ioredis and others open their socket from a tick; on Node 20 and 22 the promise-hooks
@@ -262,7 +255,7 @@ describe("watchIo()", () => {
         await sleep(60_000);
         return body;
       });
-      await until(() => Object.keys(agent.freeSockets).length === 1, "the socket to be pooled");
+      await waitFor(() => Object.keys(agent.freeSockets).length === 1, "the socket to be pooled");
       await t.kill();
       const pooled = Object.values(agent.freeSockets).flat();
       expect(pooled).toHaveLength(1);
@@ -288,15 +281,15 @@ describe("watchIo()", () => {
           ),
         );
         const outcome = t.wait().catch((e: unknown) => e);
-        await until(() => peers.size === 1, "the request to reach the server");
+        await waitFor(() => peers.size === 1, "the request to reach the server");
         await hub.advance(100);
         const timeout = await outcome;
         expect(timeout).toBeInstanceOf(Timeout);
-        await until(() => seen.length === 1, "fetch to reject");
+        await waitFor(() => seen.length === 1, "fetch to reject");
         // fetch wraps what aborted it: "fetch failed", caused by the Timeout.
         expect((seen[0] as Error).cause).toBe(timeout);
         // (undici then opens a fresh idle connection to the origin, as it does after any abort.)
-        await until(() => closedByClient >= 1, "the request's connection to be closed");
+        await waitFor(() => closedByClient >= 1, "the request's connection to be closed");
       },
       { autojump: false },
     ));

@@ -7,6 +7,7 @@ import {
   type FeedTitleResult,
   fetchFeedTitle,
 } from "@tendril/patterns/feed-scraper";
+import { waitFor } from "@tendril/test-servers";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { atom, type LocalServer, rdf, redirect, reply, rss, startServer } from "./local-http.js";
 
@@ -196,16 +197,15 @@ describe("createFeedScraper", () => {
         body: feeds.url("/slow.xml"),
         signal: controller.signal,
       }).catch(() => "aborted");
-      for (let i = 0; i < 200 && (feeds.hits.get("/slow.xml") ?? 0) === before; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(
+        () => (feeds.hits.get("/slow.xml") ?? 0) > before,
+        "the slow feed to be requested",
+      );
       expect(feeds.load.now).toBeGreaterThan(0);
       controller.abort();
       expect(await abandoned).toBe("aborted");
       // The request's thread was killed, its fetch aborted: the feed server sees the close.
-      for (let i = 0; i < 200 && feeds.load.now > 0; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(() => feeds.load.now === 0, "the feed server to see the request closed");
       expect(feeds.load.now).toBe(0);
     } finally {
       await server.close();

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { GreenThreadExit, isTimeout, sleep, spawn, withTimeout } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
+import { waitFor } from "@tendril/test-servers";
 import { NoSuchExport, ThreadPool, ThreadPoolClosed, ThreadPoolFull } from "@tendril/tpool";
 import { afterEach, describe, expect, test } from "vitest";
 
@@ -28,14 +29,6 @@ function gate() {
       Atomics.notify(cell, 0);
     },
   };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`gave up waiting until ${what}`);
 }
 
 describe("ThreadPool", () => {
@@ -92,12 +85,12 @@ describe("ThreadPool", () => {
     const pool = makePool({ maxThreads: 1, maxQueue: 4 });
     const g = gate();
     const first = spawn(() => pool.execute("block", g.shared));
-    await until(() => g.started() === 1, "the first task runs");
+    await waitFor(() => g.started() === 1, "the first task runs");
     const queued = spawn(() => pool.execute("block", g.shared));
-    await until(() => pool.running() === 2, "the second task is queued");
+    await waitFor(() => pool.running() === 2, "the second task is queued");
     await queued.kill();
     await expect(queued.wait()).rejects.toBeInstanceOf(GreenThreadExit);
-    await until(() => pool.running() === 1, "the queued task's room is freed");
+    await waitFor(() => pool.running() === 1, "the queued task's room is freed");
     g.open();
     expect(await first.wait()).toBe("released");
     expect(g.started()).toBe(1); // the killed task never started
@@ -109,7 +102,7 @@ describe("ThreadPool", () => {
     const g = gate();
     const order: string[] = [];
     const holder = spawn(() => pool.execute("block", g.shared));
-    await until(() => g.started() === 1, "the holder runs");
+    await waitFor(() => g.started() === 1, "the holder runs");
     const a = spawn(async () => order.push(await pool.execute<string>("later", "a")));
     const b = spawn(async () => order.push(await pool.execute<string>("later", "b")));
     const c = spawn(async () => order.push(await pool.execute<string>("later", "c")));
@@ -144,7 +137,7 @@ describe("ThreadPool", () => {
     const pool = makePool({ maxThreads: 1, maxQueue: 0 });
     const g = gate();
     const holder = spawn(() => pool.execute("block", g.shared));
-    await until(() => g.started() === 1, "the holder runs");
+    await waitFor(() => g.started() === 1, "the holder runs");
     const waiter = spawn(() => pool.execute("multiply", 1, 2));
     await sleep(0);
     const closing = spawn(() => pool.close());

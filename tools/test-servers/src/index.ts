@@ -10,4 +10,9 @@ export {
   type RedisServerOptions,
   startRedisServer,
 } from "./redis-server.js";
-export { type WaitForOptions, waitFor } from "./wait-for.js";
+export {
+  type WaitForOptions,
+  type WaitForSteadyOptions,
+  waitFor,
+  waitForSteady,
+} from "./wait-for.js";

@@ -8,12 +8,22 @@
 
 import { afterAll, beforeAll } from "vitest";
 
+/** The two functions of `@tendril/core` that the check needs to count green threads. */
+export interface ThreadCounter {
+  /** How many green threads are alive. */
+  countThreads(): number;
+  /** A listing of the live green threads, for the failure message. */
+  formatThreads(): string;
+}
+
 /** Options of {@link checkLeaksPerFile}. */
 export interface LeakCheckOptions {
-  /** How many green threads are alive (`countThreads` of `@tendril/core`). */
-  countThreads?: () => number;
-  /** A listing of the live green threads for the failure message (`formatThreads`). */
-  formatThreads?: () => string;
+  /**
+   * Loads the thread counter, e.g. `() => import("@tendril/core")`. It is called in `beforeAll`,
+   * after the test file itself was loaded, so that a file that sets an environment variable
+   * before importing core (`TENDRIL_CONTEXT`) still gets its core configured its way.
+   */
+  threads?: () => Promise<ThreadCounter>;
   /** How long the file may take to finish closing what it closed, in milliseconds. Default 2000. */
   graceMs?: number;
 }
@@ -72,32 +82,35 @@ const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(res
  * @example
  * ```ts
  * // test/setup.ts, listed in vitest.config.ts `setupFiles`
- * import { countThreads, formatThreads } from "@tendril/core";
  * import { checkLeaksPerFile } from "@tendril/test-servers/leak-check";
  *
- * checkLeaksPerFile({ countThreads, formatThreads });
+ * checkLeaksPerFile({ threads: () => import("@tendril/core") });
  * ```
  */
 export function checkLeaksPerFile(options: LeakCheckOptions = {}): void {
-  const threads = options.countThreads ?? (() => 0);
   const graceMs = options.graceMs ?? 2000;
+  let counter: ThreadCounter = { countThreads: () => 0, formatThreads: () => "" };
   let before = new Map<string, number>();
   let threadsBefore = 0;
-  beforeAll(() => {
+  beforeAll(async () => {
+    if (options.threads) counter = await options.threads();
+    // process.stdout and stderr open their handles (a pipe under vitest) when first used, which
+    // may be by the first console.log of a test: open them now, so they count as before.
+    void process.stdout;
+    void process.stderr;
     before = resources();
-    threadsBefore = threads();
+    threadsBefore = counter.countThreads();
   });
   afterAll(async () => {
     const deadline = performance.now() + graceMs;
     for (let turn = 0; ; turn++) {
       const extra = excess(before, resources());
-      const liveThreads = threads() - threadsBefore;
+      const liveThreads = counter.countThreads() - threadsBefore;
       if (extra.length === 0 && liveThreads <= 0) return;
       if (performance.now() > deadline) {
         const parts = [...extra];
         if (liveThreads > 0) parts.push(`${liveThreads} green thread(s)`);
-        const listing =
-          liveThreads > 0 && options.formatThreads ? `\n${options.formatThreads()}` : "";
+        const listing = liveThreads > 0 ? `\n${counter.formatThreads()}` : "";
         throw new Error(`this test file left behind: ${parts.join(", ")}${listing}`);
       }
       if (turn < 20) await macrotask();
