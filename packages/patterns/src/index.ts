@@ -68,7 +68,6 @@ export { type FeedFormat, FeedParseError, parseFeedTitle } from "./dispatch/feed
 export {
   type GuardedFetchOptions,
   guardedFetch,
-  RedirectError,
   sharedGuardLookup,
 } from "./dispatch/guarded-fetch.js";
 /** Outbound guard: refuse loopback, private and link-local destinations unless allowed. */
