@@ -60,7 +60,11 @@ for (const [id, title, dir = resultsDir] of ORDER) {
   }
   const result = JSON.parse(readFileSync(file, "utf8"));
   lines.push(
-    `Recorded ${result.date.slice(0, 16).replace("T", " ")} UTC on Node ${result.node} (${result.platform}).`,
+    `Recorded ${result.date.slice(0, 16).replace("T", " ")} UTC on Node ${result.node} (${result.platform})${
+      result.loadAverage === undefined
+        ? ""
+        : `, load average ${result.loadAverage.toFixed(1)} on ${result.cpus} CPUs`
+    }.`,
     "",
   );
   for (const figure of result.figures) {

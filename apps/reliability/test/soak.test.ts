@@ -43,7 +43,7 @@ function runChild(args: string[]): Promise<Record<string, unknown>> {
     execFile(
       process.execPath,
       [...NODE_ARGS, ...args],
-      { cwd: join(here, ".."), timeout: 280_000, maxBuffer: 1 << 20 },
+      { cwd: join(here, ".."), timeout: 580_000, maxBuffer: 1 << 20 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`${error.message}\n${stderr}`));
         else resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "{}"));
@@ -70,7 +70,7 @@ interface ServerStats extends Sample {
 afterAll(() => section.write());
 
 // Bounded by count; the time bound is generous because the machine may be shared.
-describe("soak", { timeout: 300_000 }, () => {
+describe("soak", { timeout: 600_000 }, () => {
   test(`${SPAWN_CYCLES.toLocaleString("en-US")} spawn/wait cycles: flat heap after GC, no descriptor growth`, async () => {
     const result = await runChild(["spawn", String(SPAWN_CYCLES)]);
     expect(result.checksum).toBe(true); // every thread ran and gave its own result
