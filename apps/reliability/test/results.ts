@@ -1,6 +1,7 @@
 // Figures recorded by the reliability tests, one JSON file per section under `.results/`;
 // `scripts/report.mjs` turns them into docs/pages/reliability.md.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -34,6 +35,9 @@ export class Section {
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       date: new Date().toISOString(),
+      // How busy the machine was: the figures of a shared machine are not an idle one's.
+      loadAverage: loadavg()[0],
+      cpus: availableParallelism(),
       figures: this.#figures,
     };
     writeFileSync(join(RESULTS_DIR, `${this.id}.json`), `${JSON.stringify(body, null, 2)}\n`);

@@ -241,6 +241,8 @@ export class Crawl implements AsyncIterable<PageResult> {
   readonly #output = new Queue<PageResult | typeof END>(1);
   #stopped = false;
   readonly #fetchers = new Set<GreenThread<unknown>>();
+  /** With a shared frontier: the threads finishing fetched pages there (also in #fetchers). */
+  readonly #finishers = new Set<GreenThread<void>>();
   #coordinator: GreenThread<void> | null = null;
   #finished = false;
   #startedAt = 0;
@@ -548,12 +550,21 @@ export class Crawl implements AsyncIterable<PageResult> {
         this.#start.map(({ url, depth, referrer }) => ({ url, depth, referrer })),
         this.#maxPages,
       );
+      const slots = new Semaphore(this.#workers);
       for (let i = 0; i < this.#workers && !over.ready(); i++) {
-        const worker = await this.#pool.spawn(this.#work, frontier, over);
+        const worker = await this.#pool.spawn(this.#work, frontier, over, slots);
         worker.name = `crawl worker ${i + 1}`;
         if (!worker.dead) this.#fetchers.add(worker);
       }
       await over.wait(); // re-throws a worker's failure
+      // Pages finished in the frontier but not yet reported here go out before the end.
+      for (const finisher of [...this.#finishers]) {
+        try {
+          await finisher.wait();
+        } catch {
+          // A finisher that failed sent its error to `over`; one killed reports nothing.
+        }
+      }
       this.#finished = true;
       await this.#output.put(END);
     } finally {
@@ -564,7 +575,11 @@ export class Crawl implements AsyncIterable<PageResult> {
   }
 
   /** One worker of a shared crawl: take a URL, fetch it, finish it, until the crawl is over. */
-  readonly #work = async (frontier: CrawlFrontier, over: Event<void>): Promise<void> => {
+  readonly #work = async (
+    frontier: CrawlFrontier,
+    over: Event<void>,
+    slots: Semaphore,
+  ): Promise<void> => {
     try {
       for (;;) {
         if (this.#stopped || over.ready()) return;
@@ -604,23 +619,53 @@ export class Crawl implements AsyncIterable<PageResult> {
               links.push({ url: next.url, depth: next.depth, referrer: next.referrer });
           }
         }
-        const finished = await frontier.finish(taken, links, pageRecord(page), this.#maxPages);
-        this.#taken.delete(taken);
-        this.#inFlight--;
-        this.#sharedSeen = finished.seen;
-        this.#sharedUnfinished = finished.unfinished;
-        this.#skipped += finished.overBudget;
-        if (!finished.first) continue; // another worker finished this URL: it reported it
-        if (page.ok) {
-          this.#fetched++;
-          this.#bytes += page.bytes;
-        } else this.#failed++;
-        await this.#output.put(page);
-        this.#onProgress?.(this.stats());
+        // Finishing the page (a round trip to the frontier, batched with other finishes)
+        // overlaps the next fetch: the worker takes its next URL at once, and at most
+        // `#workers` finishes are outstanding (past that, it waits for a slot).
+        await slots.acquire();
+        const finisher = spawn(this.#finish, frontier, over, slots, taken, links, page);
+        finisher.name = "crawl finisher";
+        this.#finishers.add(finisher);
+        this.#fetchers.add(finisher);
+        finisher.link(() => {
+          this.#finishers.delete(finisher);
+          this.#fetchers.delete(finisher);
+        });
       }
     } catch (error) {
       if (error instanceof GreenThreadExit) throw error;
       if (!over.ready()) over.sendException(error);
+    }
+  };
+
+  /** Finishes one fetched page in the shared frontier and reports it if this process was first. */
+  readonly #finish = async (
+    frontier: CrawlFrontier,
+    over: Event<void>,
+    slots: Semaphore,
+    taken: FrontierTask,
+    links: FrontierTask[],
+    page: PageResult,
+  ): Promise<void> => {
+    try {
+      const finished = await frontier.finish(taken, links, pageRecord(page), this.#maxPages);
+      this.#taken.delete(taken);
+      this.#inFlight--;
+      this.#sharedSeen = finished.seen;
+      this.#sharedUnfinished = finished.unfinished;
+      this.#skipped += finished.overBudget;
+      if (!finished.first) return; // another worker finished this URL: it reported it
+      if (page.ok) {
+        this.#fetched++;
+        this.#bytes += page.bytes;
+      } else this.#failed++;
+      await this.#output.put(page);
+      this.#onProgress?.(this.stats());
+    } catch (error) {
+      if (error instanceof GreenThreadExit) throw error;
+      if (!over.ready()) over.sendException(error);
+    } finally {
+      slots.release();
     }
   };
 
