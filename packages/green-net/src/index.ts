@@ -8,6 +8,8 @@
 /** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
 import "./node-version.js";
 
+/** Error codes: this package's `code`s, added to `@tendril/core`'s `TendrilErrorCodes`. */
+export type { GreenNetErrorCode, GreenNetErrorCodes } from "./error-codes.js";
 /** DNS: the green resolver (non-blocking, cached, `/etc/hosts`-aware) and its `dns.lookup` drop-in. */
 export { DnsError, type DnsErrorCode } from "./dns/dns-error.js";
 export { type HostsEntry, HostsFile, parseHosts } from "./dns/hosts-file.js";

@@ -8,6 +8,8 @@
 /** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
 import "./node-version.js";
 
+/** Error codes: this package's `code`s, added to `@tendril/core`'s `TendrilErrorCodes`. */
+export type { PatternsErrorCode, PatternsErrorCodes } from "./error-codes.js";
 /** Client pattern: the recursive crawler (queue, pool, seen-set, politeness, page budget). */
 export {
   Crawl,
