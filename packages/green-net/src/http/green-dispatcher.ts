@@ -275,7 +275,7 @@ class ControllerHandler {
  *
  * @example
  * ```ts
- * const dispatcher = new GreenDispatcher(new Agent(), { maxResponseSize: 1 << 20 }); // undici's Agent
+ * const dispatcher = new GreenDispatcher(new Agent(), { maxResponseBytes: 1 << 20 }); // undici's Agent
  * const response = await fetch(url, { dispatcher });
  * ```
  */
@@ -283,7 +283,7 @@ export interface GreenDispatcherOptions {
   /** @internal The concurrency gate (from the client's `pool`). */
   gate?: Gate | null;
   /** Abort responses whose body exceeds this many bytes. Default: no limit. */
-  maxResponseSize?: number;
+  maxResponseBytes?: number;
 }
 
 /**
@@ -307,7 +307,7 @@ export class GreenDispatcher extends Dispatcher {
     super();
     this.#inner = inner;
     this.#gate = options.gate ?? null;
-    this.#limit = options.maxResponseSize ?? Number.POSITIVE_INFINITY;
+    this.#limit = options.maxResponseBytes ?? Number.POSITIVE_INFINITY;
   }
 
   override dispatch(opts: DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {

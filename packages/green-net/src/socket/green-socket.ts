@@ -72,12 +72,12 @@ export type ShutdownHow = "read" | "write" | "both";
  *
  * @example
  * ```ts
- * const line = await sock.readLine({ maxLength: 8192 }); // LineTooLong past 8 KiB
+ * const line = await sock.readLine({ maxLineBytes: 8192 }); // LineTooLong past 8 KiB
  * ```
  */
 export interface ReadLineOptions {
   /** The longest line accepted, in bytes, counting the `"\n"`. Default 65536. */
-  maxLength?: number;
+  maxLineBytes?: number;
 }
 
 const EMPTY: Uint8Array = Buffer.alloc(0);
@@ -330,7 +330,7 @@ export class GreenSocket {
    * the last line of a stream that does not end with a newline is still told apart from the
    * end of the stream, which resolves `""`.
    *
-   * @throws {LineTooLong} when no `"\n"` comes within `maxLength` bytes (the bytes stay buffered).
+   * @throws {LineTooLong} when no `"\n"` comes within `maxLineBytes` bytes (the bytes stay buffered).
    * @throws {ConcurrentRead|SocketClosed|SocketTimeout} as `recv`.
    * @example
    * ```ts
@@ -340,9 +340,9 @@ export class GreenSocket {
    * ```
    */
   readLine(options: ReadLineOptions = {}): Promise<string> {
-    const maxLength = options.maxLength ?? DEFAULT_MAX_LINE;
+    const maxLength = options.maxLineBytes ?? DEFAULT_MAX_LINE;
     if (!(Number.isInteger(maxLength) && maxLength > 0)) {
-      return Promise.reject(badCount("readLine: maxLength", maxLength));
+      return Promise.reject(badCount("readLine: maxLineBytes", maxLength));
     }
     if (this.#rWaiter !== null) return Promise.reject(new ConcurrentRead("readLine"));
     this.#rKind = LINE;

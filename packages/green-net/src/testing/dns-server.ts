@@ -17,7 +17,7 @@ import { getHub } from "@tendril/core";
  *
  * @example
  * ```ts
- * dns.set("web.test", { A: ["127.0.0.1"], ttl: 30 });
+ * dns.set("web.test", { A: ["127.0.0.1"], ttlSeconds: 30 });
  * dns.set("slow.test", { A: ["127.0.0.2"], delayMs: 500 });
  * dns.set("broken.test", { servfail: true });
  * ```
@@ -28,7 +28,7 @@ export interface DnsRecordSet {
   /** IPv6 addresses (AAAA records). */
   AAAA?: string[];
   /** TTL of the answers, in seconds. Default 60. */
-  ttl?: number;
+  ttlSeconds?: number;
   /** Answer SERVFAIL instead. */
   servfail?: boolean;
   /** Wait this many milliseconds (on the hub's clock) before answering. */
@@ -74,7 +74,7 @@ const RCODE_NOTIMP = 4;
  *
  * @example
  * ```ts
- * const dns = await startDnsServer({ "web.test": { A: ["127.0.0.1"], ttl: 30 } });
+ * const dns = await startDnsServer({ "web.test": { A: ["127.0.0.1"], ttlSeconds: 30 } });
  * const resolver = new Resolver({ servers: [dns.address], hostsFile: null });
  * await resolver.resolve("web.test", { family: 4 }); // ["127.0.0.1"]
  * await dns.close();
@@ -170,9 +170,9 @@ function buildReply(query: Buffer, question: Question, set: DnsRecordSet | undef
   if (set === undefined) rcode = RCODE_NXDOMAIN;
   else if (set.servfail) rcode = RCODE_SERVFAIL;
   else if (question.type === TYPE_A)
-    answers = (set.A ?? []).map((a) => answer(TYPE_A, set.ttl ?? 60, ipv4Bytes(a)));
+    answers = (set.A ?? []).map((a) => answer(TYPE_A, set.ttlSeconds ?? 60, ipv4Bytes(a)));
   else if (question.type === TYPE_AAAA) {
-    answers = (set.AAAA ?? []).map((a) => answer(TYPE_AAAA, set.ttl ?? 60, ipv6Bytes(a)));
+    answers = (set.AAAA ?? []).map((a) => answer(TYPE_AAAA, set.ttlSeconds ?? 60, ipv6Bytes(a)));
   } else rcode = RCODE_NOTIMP;
   header[2] = 0x80 | 0x04 | rd; // QR, AA, RD copied
   header[3] = rcode; // RA = 0

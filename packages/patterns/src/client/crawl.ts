@@ -495,7 +495,7 @@ export class Crawl implements AsyncIterable<PageResult> {
     let page: PageResult;
     const timeout = new Timeout(this.#pageTimeout);
     try {
-      const init: FetchInit = { headers: PAGE_HEADERS, maxResponseSize: this.#maxBytes };
+      const init: FetchInit = { headers: PAGE_HEADERS, maxResponseBytes: this.#maxBytes };
       let response: FetchResponse;
       let finalUrl: string;
       if (this.#outbound === undefined) {

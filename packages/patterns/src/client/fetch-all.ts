@@ -122,7 +122,7 @@ export function fetchAll<T = Uint8Array>(
     try {
       const response = await greenFetch(fetchFn, url, {
         ...options.init,
-        maxResponseSize: maxBytes,
+        maxResponseBytes: maxBytes,
       });
       if (!response.ok) {
         throw await statusError(response, url);

@@ -1,6 +1,6 @@
 /**
  * Reading a response body with a size limit, as a green operation. The recipes pass their
- * limit to `urlopen` too (`maxResponseSize`), which enforces it while the body streams; this
+ * limit to `urlopen` too (`maxResponseBytes`), which enforces it while the body streams; this
  * is the check that holds whatever `fetch` a caller plugs in (the global `fetch`, undici's, a
  * test double): a declared `Content-Length` over the limit is refused before a byte is read,
  * and a body that streams past it is cancelled at once, so a hostile upstream can never make
@@ -74,7 +74,7 @@ export async function statusError(response: FetchResponse, url: string): Promise
  * @throws {RangeError} for a bad `maxBytes`.
  * @example
  * ```ts
- * const bytes = await readBody(await urlopen(url, { maxResponseSize: 1 << 20 }), { maxBytes: 1 << 20 });
+ * const bytes = await readBody(await urlopen(url, { maxResponseBytes: 1 << 20 }), { maxBytes: 1 << 20 });
  * ```
  */
 export async function readBody(
@@ -92,7 +92,7 @@ export async function readBody(
     throw new ResponseTooLarge(limit, url, declared);
   }
   if (response instanceof HttpResponse) {
-    // urlopen's own reader: already green and limited by the maxResponseSize it was given.
+    // urlopen's own reader: already green and limited by the maxResponseBytes it was given.
     const bytes = await response.bytes();
     if (bytes.byteLength > limit) throw new ResponseTooLarge(limit, url, bytes.byteLength);
     return bytes;

@@ -128,7 +128,7 @@ export async function fetchFeedTitle(
   const maxBytes = options.maxFeedBytes ?? 1024 * 1024;
   const guarded: GuardedFetchOptions = {
     policy: policyOf(options),
-    init: { headers: FEED_HEADERS, maxResponseSize: maxBytes },
+    init: { headers: FEED_HEADERS, maxResponseBytes: maxBytes },
   };
   if (options.maxRedirects !== undefined) guarded.maxRedirects = options.maxRedirects;
   if (options.fetch !== undefined) guarded.fetch = options.fetch;

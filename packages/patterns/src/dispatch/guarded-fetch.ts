@@ -56,7 +56,7 @@ export interface GuardedFetchOptions {
   policy?: OutboundPolicy;
   /** Redirects followed at most, each checked. Default 5. */
   maxRedirects?: number;
-  /** Request options for every hop (headers, `maxResponseSize`, …). */
+  /** Request options for every hop (headers, `maxResponseBytes`, …). */
   init?: FetchInit;
   /** The HTTP client. Default `urlopen` from `@tendril/green-net`. */
   fetch?: FetchFunction;
