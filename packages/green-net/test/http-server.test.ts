@@ -766,7 +766,7 @@ describe("serveHttp listens where it is told", () => {
     );
     await expect(
       serveHttp({ port: 0 }, () => new Response(""), { maxBodyBytes: -1 }),
-    ).rejects.toThrow(/maxBodySize must be an integer >= 0, received -1/);
+    ).rejects.toThrow(/maxBodyBytes must be an integer >= 0, received -1/);
     await expect(serveHttp(true as never, () => new Response(""))).rejects.toThrow(TypeError);
   });
 });
