@@ -17,26 +17,22 @@
 export interface PatternsErrorCodes {
   /** A `Crawl` iterated a second time. */
   ERR_TENDRIL_CRAWL_STARTED: true;
-  /** `dispatch`'s whole-request deadline passed before this call finished (`DeadlineExceeded`). */
-  ERR_TENDRIL_DEADLINE: true;
+  /** One call (`fetchAll` URL, `crawl` page, `dispatch` call) ran past its time limit (`CallTimeout`). */
+  ERR_TENDRIL_CALL_TIMEOUT: true;
+  /** `dispatch`'s whole-request `deadlineMs` passed before this call finished (`DeadlineExceeded`). */
+  ERR_TENDRIL_DEADLINE_TIMEOUT: true;
   /** A request asked `dispatch` for more calls than `maxFanout` (`FanoutLimitExceeded`). */
   ERR_TENDRIL_FANOUT_LIMIT: true;
-  /** A document that is not a well-formed feed (`FeedParseError`). */
-  ERR_TENDRIL_FEED_PARSE: true;
-  /** A `fetchAll` URL took longer than `timeout`. */
-  ERR_TENDRIL_FETCH_TIMEOUT: true;
+  /** A document that is not a feed, or not a well-formed one (`InvalidFeed`). */
+  ERR_TENDRIL_INVALID_FEED: true;
   /** The outbound guard refused a destination address (`OutboundRefused`). */
   ERR_TENDRIL_OUTBOUND_REFUSED: true;
-  /** A crawled page took longer than `pageTimeout`. */
-  ERR_TENDRIL_PAGE_TIMEOUT: true;
   /** An operation on a closed `RedisQueue` (`RedisQueueClosed`). */
   ERR_TENDRIL_QUEUE_CLOSED: true;
   /** `taskDone` of an item this `RedisQueue` object did not hand out, or already finished (`UnknownItem`). */
   ERR_TENDRIL_QUEUE_UNKNOWN_ITEM: true;
-  /** `guardedFetch` refused a redirect (bad target, or too many). */
+  /** `guardedFetch` refused a redirect: a bad target, or too many (`RedirectRefused`). */
   ERR_TENDRIL_REDIRECT: true;
-  /** A `dispatch` call took longer than its own `timeout`. */
-  ERR_TENDRIL_UPSTREAM_TIMEOUT: true;
 }
 
 /**

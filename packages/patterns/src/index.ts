@@ -10,6 +10,8 @@ import "./node-version.js";
 
 /** Error codes: this package's `code`s, added to `@tendril/core`'s `TendrilErrorCodes`. */
 export type { PatternsErrorCode, PatternsErrorCodes } from "./error-codes.js";
+/** The recipes' one timeout: a single call (URL, page, upstream call) ran past its limit. */
+export { CallTimeout } from "./call-timeout.js";
 /** Client pattern: the recursive crawler (queue, pool, seen-set, politeness, page budget). */
 export {
   Crawl,
@@ -17,7 +19,6 @@ export {
   type CrawlStats,
   crawl,
   type PageResult,
-  PageTimeoutError,
 } from "./client/crawl.js";
 /** Client pattern: the seam for a crawl frontier shared by many processes. */
 export type {
@@ -31,7 +32,6 @@ export { type ExtractLinksOptions, extractLinks } from "./client/extract-links.j
 export {
   type FetchAllOptions,
   type FetchResult,
-  FetchTimeoutError,
   fetchAll,
 } from "./client/fetch-all.js";
 /** Client helpers: the pluggable HTTP GET, and size-limited body reading. */
@@ -50,13 +50,12 @@ export {
 } from "./client/read-body.js";
 /** Dispatch pattern: fan-out on a global pool through a per-request pile, with partial results. */
 export {
-  DeadlineExceededError,
+  DeadlineExceeded,
   type DispatchOptions,
   defaultDispatchPool,
   dispatch,
-  FanoutLimitError,
+  FanoutLimitExceeded,
   type Settled,
-  UpstreamTimeoutError,
 } from "./dispatch/dispatch.js";
 /** Dispatch pattern, worked example: the feed scraper. */
 export {
@@ -66,11 +65,11 @@ export {
   type FetchFeedTitleOptions,
   fetchFeedTitle,
 } from "./dispatch/feed-scraper.js";
-export { type FeedFormat, FeedParseError, parseFeedTitle } from "./dispatch/feed-title.js";
+export { type FeedFormat, InvalidFeed, parseFeedTitle } from "./dispatch/feed-title.js";
 export {
   type GuardedFetchOptions,
   guardedFetch,
-  RedirectError,
+  RedirectRefused,
   sharedGuardLookup,
 } from "./dispatch/guarded-fetch.js";
 /** Outbound guard: refuse loopback, private and link-local destinations unless allowed. */
@@ -82,7 +81,7 @@ export {
   guardLookup,
   isCategoryAllowed,
   type OutboundPolicy,
-  OutboundRefusedError,
+  OutboundRefused,
 } from "./dispatch/outbound-guard.js";
 /** Server pattern: a bounded accept loop with graceful shutdown and one loop per core. */
 export {

@@ -1,6 +1,6 @@
 import { sleep } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
-import { type CrawlStats, crawl, type PageResult, PageTimeoutError } from "@tendril/patterns";
+import { CallTimeout, type CrawlStats, crawl, type PageResult } from "@tendril/patterns";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type LocalServer, redirect, reply, startServer } from "./local-http.js";
 
@@ -42,7 +42,7 @@ async function run(iterable: AsyncIterable<PageResult>): Promise<PageResult[]> {
 
 describe("crawl", () => {
   test("follows links on the start origin, fetches each URL once, and ends by itself", async () => {
-    const crawler = crawl([site.url("/")], { maxPages: 1000, pageTimeout: 300 });
+    const crawler = crawl([site.url("/")], { maxPages: 1000, pageTimeoutMs: 300 });
     const pages = await run(crawler);
     const urls = pages.map((p) => p.url);
     expect(new Set(urls).size).toBe(urls.length);
@@ -56,11 +56,11 @@ describe("crawl", () => {
   });
 
   test("reports failures as pages with their error", async () => {
-    const pages = await run(crawl([site.url("/")], { maxDepth: 1, pageTimeout: 200 }));
+    const pages = await run(crawl([site.url("/")], { maxDepth: 1, pageTimeoutMs: 200 }));
     const byUrl = new Map(pages.map((p) => [p.url, p]));
     expect(byUrl.get(site.url("/missing"))).toMatchObject({ ok: false, error: { status: 404 } });
     const slow = byUrl.get(site.url("/slow"));
-    expect(!slow?.ok && slow?.error).toBeInstanceOf(PageTimeoutError);
+    expect(!slow?.ok && slow?.error).toBeInstanceOf(CallTimeout);
     expect(byUrl.get(site.url("/data.bin"))).toMatchObject({ ok: true, links: [] });
     expect(byUrl.get(site.url("/2"))).toMatchObject({
       ok: true,
@@ -81,7 +81,7 @@ describe("crawl", () => {
         perOriginLimit: 2,
         concurrency: 50,
         maxPages: 20,
-        pageTimeout: 300,
+        pageTimeoutMs: 300,
       }),
     );
     expect(site.load.peak).toBeLessThanOrEqual(2);
@@ -92,7 +92,7 @@ describe("crawl", () => {
       crawl([site.url("/")], {
         sameOrigin: false,
         maxDepth: 1,
-        pageTimeout: 200,
+        pageTimeoutMs: 200,
         filter: (url) => url.pathname !== "/slow",
       }),
     );
@@ -104,7 +104,7 @@ describe("crawl", () => {
     const progress: CrawlStats[] = [];
     const crawler = crawl([site.url("/")], {
       onProgress: (s) => progress.push(s),
-      pageTimeout: 300,
+      pageTimeoutMs: 300,
     });
     let n = 0;
     for await (const _ of crawler) if (++n === 3) break;
@@ -115,7 +115,7 @@ describe("crawl", () => {
 
   test("stop() from another thread ends a reader that is waiting for the next page", async () => {
     const { sleep, spawn } = await import("@tendril/core");
-    const crawler = crawl([site.url("/slow")], { pageTimeout: 10_000 });
+    const crawler = crawl([site.url("/slow")], { pageTimeoutMs: 10_000 });
     const reader = spawn(async () => run(crawler));
     await sleep(50); // the reader is parked: the only page takes 5 s
     await crawler.stop();

@@ -4,8 +4,8 @@ import {
   guardedFetch,
   guardLookup,
   isCategoryAllowed,
-  OutboundRefusedError,
-  RedirectError,
+  OutboundRefused,
+  RedirectRefused,
 } from "@tendril/patterns";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -125,9 +125,9 @@ describe("checkOutbound", () => {
       "http://0.0.0.0/",
     ]) {
       const error = await checkOutbound(url).catch((e: unknown) => e);
-      expect(error, url).toBeInstanceOf(OutboundRefusedError);
-      expect((error as OutboundRefusedError).code).toBe("ERR_TENDRIL_OUTBOUND_REFUSED");
-      expect((error as OutboundRefusedError).category).toBe("loopback");
+      expect(error, url).toBeInstanceOf(OutboundRefused);
+      expect((error as OutboundRefused).code).toBe("ERR_TENDRIL_OUTBOUND_REFUSED");
+      expect((error as OutboundRefused).category).toBe("loopback");
     }
   });
 
@@ -155,7 +155,7 @@ describe("checkOutbound", () => {
   test("refuses schemes other than http and https", async () => {
     for (const url of ["file:///etc/passwd", "ftp://example.com/", "gopher://x/"]) {
       await expect(checkOutbound(url, { allowLoopback: true })).rejects.toBeInstanceOf(
-        OutboundRefusedError,
+        OutboundRefused,
       );
     }
   });
@@ -205,13 +205,13 @@ describe("guardLookup", () => {
       fakeLookup({ "rebind.test": ["93.184.216.34", "127.0.0.1"] }) as never,
     );
     const { error } = await ask(lookup, "rebind.test", {});
-    expect(error).toBeInstanceOf(OutboundRefusedError);
-    expect((error as OutboundRefusedError).address).toBe("127.0.0.1");
+    expect(error).toBeInstanceOf(OutboundRefused);
+    expect((error as OutboundRefused).address).toBe("127.0.0.1");
   });
 
   test("resolves through the green resolver by default", async () => {
     const refused = await ask(guardLookup(), "localhost", {});
-    expect(refused.error).toBeInstanceOf(OutboundRefusedError);
+    expect(refused.error).toBeInstanceOf(OutboundRefused);
     const allowed = await ask(guardLookup({ allowLoopback: true }), "localhost", { family: 4 });
     expect(allowed).toEqual({ error: null, result: "127.0.0.1", family: 4 });
   });
@@ -227,8 +227,8 @@ describe("guardedFetch", () => {
         policy: { allowLoopback: true },
         lookup: guardLookup({}),
       }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(OutboundRefusedError);
-      expect((error as OutboundRefusedError).address).toBe("127.0.0.1");
+      expect(error).toBeInstanceOf(OutboundRefused);
+      expect((error as OutboundRefused).address).toBe("127.0.0.1");
       const { response } = await guardedFetch(url, { policy: { allowLoopback: true } });
       expect(response.status).toBe(200);
       await response.text();
@@ -250,7 +250,7 @@ describe("guardedFetch", () => {
       expect(await response.text()).toBe("b");
       await expect(
         guardedFetch(site.url("/a"), { policy, maxRedirects: 0 }),
-      ).rejects.toBeInstanceOf(RedirectError);
+      ).rejects.toBeInstanceOf(RedirectRefused);
       await expect(guardedFetch(site.url("/loop"), { policy })).rejects.toMatchObject({
         code: "ERR_TENDRIL_REDIRECT",
       });

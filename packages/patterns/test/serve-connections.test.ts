@@ -66,7 +66,7 @@ describe("serveConnections", () => {
       );
       expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => `hello ${i}`));
     } finally {
-      await server.shutdown();
+      await server.close();
     }
   });
 
@@ -91,7 +91,7 @@ describe("serveConnections", () => {
       expect(answers).toEqual(["c0", "c1", "c2", "c3", "c4", "c5"]);
       expect(peak).toBe(2);
     } finally {
-      await server.shutdown();
+      await server.close();
     }
   });
 
@@ -107,7 +107,7 @@ describe("serveConnections", () => {
         await socket.sendall(`done ${line.trim()} ${signal.aborted ? "after" : "before"} shutdown`);
         finished++;
       },
-      { signals: false, drainTimeout: 5_000 },
+      { signals: false, graceMs: 5_000 },
     );
     const port = portOf(server);
     const clients = [1, 2, 3].map((i) =>
@@ -124,7 +124,7 @@ describe("serveConnections", () => {
     await entered.wait();
     await sleep(10);
     expect(server.connections()).toBe(3);
-    const shutdown = server.shutdown();
+    const shutdown = server.close();
     expect(server.signal.aborted).toBe(true);
     await sleep(10);
     // The port is released at once: a new client is refused.
@@ -147,9 +147,9 @@ describe("serveConnections", () => {
         handled++;
         if (signal.aborted) handledAfterShutdown++;
         // The first handler to run stops the server while the rest of the burst is queued.
-        void server?.shutdown();
+        void server?.close();
       },
-      { signals: false, drainTimeout: 5_000 },
+      { signals: false, graceMs: 5_000 },
     );
     const port = portOf(server);
     // A burst in one tick: the listener accepts all of it before any handler thread runs.
@@ -171,16 +171,16 @@ describe("serveConnections", () => {
       expect(["closed", "ECONNRESET", "ECONNREFUSED"]).toContain(end);
   });
 
-  test("kills connections still open after drainTimeout", async () => {
+  test("kills connections still open after graceMs", async () => {
     const server = await serveConnections(["127.0.0.1", 0], () => sleep(60_000), {
       signals: false,
-      drainTimeout: 50,
+      graceMs: 50,
     });
     const socket = await connect(["127.0.0.1", portOf(server)]);
     try {
       await sleep(20);
       expect(server.connections()).toBe(1);
-      await server.shutdown();
+      await server.close();
       expect(server.connections()).toBe(0);
       expect((await socket.recv(10)).length).toBe(0); // the server closed it
     } finally {
@@ -191,15 +191,15 @@ describe("serveConnections", () => {
   test("a forced shutdown during a drain stops waiting (the second Ctrl-C)", async () => {
     const server = await serveConnections(["127.0.0.1", 0], () => sleep(60_000), {
       signals: false,
-      drainTimeout: 60_000,
+      graceMs: 60_000,
     });
     const socket = await connect(["127.0.0.1", portOf(server)]);
     try {
       await sleep(20);
-      const draining = server.shutdown();
+      const draining = server.close();
       await sleep(20);
       expect(server.connections()).toBe(1);
-      await server.shutdown({ force: true });
+      await server.close({ graceMs: 0 });
       await draining;
       expect(server.connections()).toBe(0);
     } finally {
@@ -224,7 +224,7 @@ describe("serveConnections", () => {
       expect(errors).toHaveLength(1);
       expect((errors[0] as Error).message).toBe("handler failed");
     } finally {
-      await server.shutdown();
+      await server.close();
     }
   });
 

@@ -31,6 +31,7 @@ import {
   TendrilError,
   Timeout,
 } from "@tendril/core";
+import { CallTimeout } from "../call-timeout.js";
 import { guardedFetch } from "../dispatch/guarded-fetch.js";
 import type { OutboundPolicy } from "../dispatch/outbound-guard.js";
 import type { CrawlFrontier, FrontierTask, PageRecord } from "./crawl-frontier.js";
@@ -64,7 +65,7 @@ export interface CrawlOptions {
   /** Follow only links on the start URLs' origins. Default `true`. */
   sameOrigin?: boolean;
   /** Time for one page, request and body. Default 10_000. */
-  pageTimeout?: number;
+  pageTimeoutMs?: number;
   /** Requests at once to one origin (scheme, host and port): politeness. Default 2. */
   perOriginLimit?: number;
   /** Largest page body read. Default 5 MiB. */
@@ -159,22 +160,6 @@ export interface CrawlStats {
   readonly elapsedMs: number;
   /** The page budget. */
   readonly maxPages: number;
-}
-
-/**
- * The error of a page that took longer than `pageTimeout`. `code` is `ERR_TENDRIL_PAGE_TIMEOUT`.
- *
- * @example
- * ```ts
- * for await (const page of crawl(urls)) if (!page.ok && page.error instanceof PageTimeoutError) console.log("slow", page.url);
- * ```
- */
-export class PageTimeoutError extends TendrilError {
-  readonly timeout: number;
-  constructor(timeout: number) {
-    super("ERR_TENDRIL_PAGE_TIMEOUT", `the page took longer than ${timeout} ms`);
-    this.timeout = timeout;
-  }
 }
 
 interface Task {
@@ -277,7 +262,7 @@ export class Crawl implements AsyncIterable<PageResult> {
     this.#maxPages = positiveInt("maxPages", options.maxPages, 100, 0);
     this.#maxDepth = positiveInt("maxDepth", options.maxDepth, Number.POSITIVE_INFINITY, 0);
     this.#sameOrigin = options.sameOrigin ?? true;
-    this.#pageTimeout = nonNegativeMs("pageTimeout", options.pageTimeout, 10_000);
+    this.#pageTimeout = nonNegativeMs("pageTimeout", options.pageTimeoutMs, 10_000);
     this.#perOrigin = positiveInt("perOriginLimit", options.perOriginLimit, 2);
     this.#maxBytes = positiveInt("maxPageBytes", options.maxPageBytes, 5 * 1024 * 1024, 0);
     this.#filter = options.filter;
@@ -514,7 +499,7 @@ export class Crawl implements AsyncIterable<PageResult> {
         throw await statusError(response, finalUrl);
       }
       const contentType = response.headers.get("content-type") ?? "";
-      const body = await readBody(response, { maxBytes: this.#maxBytes });
+      const body = await readBody(response, { maxBodyBytes: this.#maxBytes });
       const isHtml = /^\s*(text\/html|application\/xhtml\+xml)/i.test(contentType);
       const links = isHtml ? extractLinks(decodeText(body, contentType), finalUrl) : [];
       page = {
@@ -537,7 +522,7 @@ export class Crawl implements AsyncIterable<PageResult> {
         url: task.url,
         depth: task.depth,
         referrer: task.referrer,
-        error: error === timeout ? new PageTimeoutError(this.#pageTimeout) : error,
+        error: error === timeout ? new CallTimeout(this.#pageTimeout, "the page") : error,
         ms: getHub().now() - started,
       };
     } finally {
@@ -699,7 +684,7 @@ function pageRecord(page: PageResult): PageRecord {
 /**
  * Crawls the web from `startUrls`: fetches pages concurrently on a pool, follows their links
  * (same origin by default), never fetches a URL twice, stops after `maxPages`, gives each page
- * `pageTimeout`, and keeps at most `perOriginLimit` requests on any one origin. Returns a
+ * `pageTimeoutMs`, and keeps at most `perOriginLimit` requests on any one origin. Returns a
  * `Crawl`: iterate it for each page as it finishes (failed pages included, with their error).
  *
  * @throws {TypeError|RangeError} for a bad start URL or option.

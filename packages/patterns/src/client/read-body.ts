@@ -20,12 +20,12 @@ import type { FetchResponse } from "./fetch-function.js";
  *
  * @example
  * ```ts
- * const bytes = await readBody(response, { maxBytes: 1 << 20 }); // rejects past 1 MiB
+ * const bytes = await readBody(response, { maxBodyBytes: 1 << 20 }); // rejects past 1 MiB
  * ```
  */
 export interface ReadBodyOptions {
   /** The most bytes to accept. Default: no limit. */
-  maxBytes?: number;
+  maxBodyBytes?: number;
 }
 
 /**
@@ -67,21 +67,21 @@ export async function statusError(response: FetchResponse, url: string): Promise
 
 /**
  * Reads the body of `response` (or of a `Request`) into one `Uint8Array`, refusing more than
- * `maxBytes`. A green operation: kill or a Timeout interrupts the read and cancels the body.
+ * `maxBodyBytes`. A green operation: kill or a Timeout interrupts the read and cancels the body.
  *
  * @throws {ResponseTooLarge} (from `@tendril/green-net`, code
- *   `ERR_TENDRIL_HTTP_RESPONSE_TOO_LARGE`) when the body, declared or streamed, exceeds `maxBytes`.
- * @throws {RangeError} for a bad `maxBytes`.
+ *   `ERR_TENDRIL_HTTP_RESPONSE_TOO_LARGE`) when the body, declared or streamed, exceeds `maxBodyBytes`.
+ * @throws {RangeError} for a bad `maxBodyBytes`.
  * @example
  * ```ts
- * const bytes = await readBody(await urlopen(url, { maxResponseBytes: 1 << 20 }), { maxBytes: 1 << 20 });
+ * const bytes = await readBody(await urlopen(url, { maxResponseBytes: 1 << 20 }), { maxBodyBytes: 1 << 20 });
  * ```
  */
 export async function readBody(
   response: FetchResponse | Request,
   options: ReadBodyOptions = {},
 ): Promise<Uint8Array> {
-  const limit = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const limit = options.maxBodyBytes ?? Number.POSITIVE_INFINITY;
   if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
     throw new RangeError(`readBody: maxBytes must be a number >= 0, received ${String(limit)}`);
   }

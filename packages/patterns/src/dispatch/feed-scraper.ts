@@ -26,7 +26,7 @@ import {
   checkDispatchOptions,
   type DispatchOptions,
   dispatch,
-  FanoutLimitError,
+  FanoutLimitExceeded,
   type Settled,
 } from "./dispatch.js";
 import { parseFeedTitle } from "./feed-title.js";
@@ -57,7 +57,7 @@ export interface FetchFeedTitleOptions extends OutboundPolicy {
  *
  * @example
  * ```ts
- * const handler = createFeedScraper({ pool, deadline: 5000, timeout: 2000, maxFeeds: 50 });
+ * const handler = createFeedScraper({ pool, deadlineMs: 5000, timeout: 2000, maxFeeds: 50 });
  * ```
  */
 export interface FeedScraperOptions extends FetchFeedTitleOptions {
@@ -67,7 +67,7 @@ export interface FeedScraperOptions extends FetchFeedTitleOptions {
    */
   pool?: GreenPool;
   /** One request's deadline: feeds still running then become errors. Default 10_000. */
-  deadline?: number;
+  deadlineMs?: number;
   /** One feed's timeout, request and body. Default 5_000. */
   timeout?: number;
   /** Feeds per request at most; more is answered 413. Default 100. */
@@ -111,11 +111,11 @@ function policyOf(options: OutboundPolicy): OutboundPolicy {
  * Atom, RDF or JSON Feed with entity expansion off. A green operation: kill and Timeout abort
  * the request.
  *
- * @throws {OutboundRefusedError} for a refused destination.
+ * @throws {OutboundRefused} for a refused destination.
  * @throws {HttpError} (from `@tendril/green-net`) for a non-2xx answer.
  * @throws {ResponseTooLarge} (from `@tendril/green-net`) for a feed over `maxFeedBytes`.
- * @throws {FeedParseError} for a document that is not a feed.
- * @throws {RedirectError} for too many redirects (see `guardedFetch`).
+ * @throws {InvalidFeed} for a document that is not a feed.
+ * @throws {RedirectRefused} for too many redirects (see `guardedFetch`).
  * @example
  * ```ts
  * const title = await fetchFeedTitle("http://127.0.0.1:8080/feeds/news.xml", { allowLoopback: true });
@@ -135,7 +135,7 @@ export async function fetchFeedTitle(
   if (options.lookup !== undefined) guarded.lookup = options.lookup;
   const { response, url: final } = await guardedFetch(url, guarded);
   if (!response.ok) throw await statusError(response, final.href);
-  const body = await readBody(response, { maxBytes });
+  const body = await readBody(response, { maxBodyBytes: maxBytes });
   return parseFeedTitle(decodeText(body, response.headers.get("content-type"))).title;
 }
 
@@ -165,7 +165,7 @@ class BadRequest extends Error {
 async function readUrls(request: Request, maxBytes: number): Promise<string[]> {
   let body: string;
   try {
-    body = new TextDecoder().decode(await readBody(request, { maxBytes }));
+    body = new TextDecoder().decode(await readBody(request, { maxBodyBytes: maxBytes }));
   } catch (error) {
     if (error instanceof ResponseTooLarge) {
       throw new BadRequest(413, `request body over ${maxBytes} bytes\n`);
@@ -217,7 +217,7 @@ function wantsJson(request: Request): boolean {
  * @example
  * ```ts
  * const pool = new GreenPool(1000);
- * const handler = createFeedScraper({ pool, deadline: 5000, timeout: 2000, allowLoopback: true });
+ * const handler = createFeedScraper({ pool, deadlineMs: 5000, timeout: 2000, allowLoopback: true });
  * const server = await serveHttp(await listen(["127.0.0.1", 9010]), handler);
  * ```
  */
@@ -232,7 +232,7 @@ export function createFeedScraper(
   if (options.maxRedirects !== undefined) feedOptions.maxRedirects = options.maxRedirects;
   if (options.fetch !== undefined) feedOptions.fetch = options.fetch;
   const dispatchOptions: DispatchOptions = {
-    deadline: options.deadline ?? 10_000,
+    deadlineMs: options.deadlineMs ?? 10_000,
     timeout: options.timeout ?? 5_000,
     maxFanout: options.maxFeeds ?? 100,
   };
@@ -256,7 +256,7 @@ export function createFeedScraper(
     try {
       results = await dispatch(urls, fetchTitle, dispatchOptions);
     } catch (error) {
-      if (error instanceof FanoutLimitError) {
+      if (error instanceof FanoutLimitExceeded) {
         return text(413, `too many feeds: at most ${error.limit} per request\n`);
       }
       throw error;

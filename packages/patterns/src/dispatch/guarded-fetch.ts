@@ -24,7 +24,7 @@ import {
   DEFAULT_PROTOCOLS,
   guardLookup,
   type OutboundPolicy,
-  OutboundRefusedError,
+  OutboundRefused,
   toUrl,
 } from "./outbound-guard.js";
 
@@ -34,10 +34,10 @@ import {
  *
  * @example
  * ```ts
- * await guardedFetch(url, { maxRedirects: 0 }); // throws RedirectError on a 301
+ * await guardedFetch(url, { maxRedirects: 0 }); // throws RedirectRefused on a 301
  * ```
  */
-export class RedirectError extends TendrilError {
+export class RedirectRefused extends TendrilError {
   constructor(message: string) {
     super("ERR_TENDRIL_REDIRECT", message);
   }
@@ -105,9 +105,9 @@ function checkTarget(url: string | URL, policy: OutboundPolicy): URL | Promise<U
  * GETs `url` under the outbound guard and returns the final response (any status but a
  * followed redirect) with the URL it came from. A green operation: kill and Timeout abort it.
  *
- * @throws {OutboundRefusedError} when the URL or a redirect leads somewhere `policy` refuses,
+ * @throws {OutboundRefused} when the URL or a redirect leads somewhere `policy` refuses,
  *   before the request or when the connection resolves its host.
- * @throws {RedirectError} for more than `maxRedirects` redirects or a bad `Location`.
+ * @throws {RedirectRefused} for more than `maxRedirects` redirects or a bad `Location`.
  * @throws {TypeError} (code `ERR_INVALID_URL`) for a URL that does not parse.
  * @example
  * ```ts
@@ -133,7 +133,7 @@ export async function guardedFetch(
     } catch (error) {
       // Refused at connect time by the guarded lookup: say so, not "request failed".
       const cause = (error as { cause?: unknown })?.cause;
-      if (cause instanceof OutboundRefusedError) throw cause;
+      if (cause instanceof OutboundRefused) throw cause;
       throw error;
     }
     const location =
@@ -141,13 +141,13 @@ export async function guardedFetch(
     if (location === null) return { response, url: target };
     await discardBody(response);
     if (hop >= maxRedirects) {
-      throw new RedirectError(`${String(url)} redirected more than ${maxRedirects} times`);
+      throw new RedirectRefused(`${String(url)} redirected more than ${maxRedirects} times`);
     }
     let next: URL;
     try {
       next = new URL(location, target);
     } catch {
-      throw new RedirectError(`${target.href} redirected to an invalid location`);
+      throw new RedirectRefused(`${target.href} redirected to an invalid location`);
     }
     target = await checkTarget(next, policy);
   }

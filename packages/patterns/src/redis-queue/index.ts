@@ -19,11 +19,11 @@ export {
   type RedisFollowUp,
   type RedisPutOptions,
   RedisQueue,
-  RedisQueueClosedError,
+  RedisQueueClosed,
   type RedisQueueCodec,
   type RedisQueueOptions,
   type RedisResult,
   type RedisTaskDone,
   type RedisTaskDoneOptions,
-  UnknownItemError,
+  UnknownItem,
 } from "./redis-queue.js";
