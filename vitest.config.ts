@@ -13,8 +13,6 @@ export default defineConfig({
       "scripts",
       "tools/*",
     ],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
     typecheck: { enabled: true, include: ["**/*.test-d.ts"] },
   },
 });

@@ -6,6 +6,9 @@ export default defineProject({
   test: {
     name: "@tendril/docs",
     include: ["test/**/*.test.ts"],
+    testTimeout: 10_000,
+    hookTimeout: 10_000,
+    setupFiles: ["test/setup.ts"],
     typecheck: { enabled: true, include: ["test/**/*.test-d.ts"] },
   },
 });

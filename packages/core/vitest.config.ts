@@ -6,6 +6,9 @@ export default defineProject({
   test: {
     name: "@tendril/core",
     include: ["test/**/*.test.ts"],
+    testTimeout: 5_000,
+    hookTimeout: 5_000,
+    setupFiles: ["test/setup.ts"],
     typecheck: { enabled: true, include: ["test/**/*.test-d.ts"] },
   },
 });

@@ -6,6 +6,10 @@ export default defineProject({
   test: {
     name: "@tendril/tpool",
     include: ["test/**/*.test.ts"],
+    // Worker threads start in a few hundred milliseconds each under load.
+    testTimeout: 10_000,
+    hookTimeout: 10_000,
+    setupFiles: ["test/setup.ts"],
     typecheck: { enabled: true, include: ["test/**/*.test-d.ts"] },
   },
 });

@@ -6,5 +6,9 @@ export default defineProject({
   test: {
     name: "@tendril/test-servers",
     include: ["test/**/*.test.ts"],
+    // Starts and restarts a real redis-server.
+    testTimeout: 10_000,
+    hookTimeout: 10_000,
+    setupFiles: ["test/setup.ts"],
   },
 });

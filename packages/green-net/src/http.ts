@@ -31,3 +31,4 @@ export {
 export { HttpResponse } from "./http/http-response.js";
 export { patch, patchedDispatcher, unpatch } from "./http/patch.js";
 export { fetch, getDefaultHttpClient, setDefaultHttpClient, urlopen } from "./http/urlopen.js";
+export type { BeforeRedirect, RedirectHop } from "./http/urlopen-task.js";

@@ -44,6 +44,7 @@ export {
   type UrlopenInit,
 } from "./http/http-client.js";
 export { HttpResponse } from "./http/http-response.js";
+export type { BeforeRedirect, RedirectHop } from "./http/urlopen-task.js";
 export { patch, patchedDispatcher, unpatch } from "./http/patch.js";
 export { fetch, getDefaultHttpClient, setDefaultHttpClient, urlopen } from "./http/urlopen.js";
 

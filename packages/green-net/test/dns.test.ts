@@ -231,6 +231,37 @@ describe("resolve", () => {
   });
 });
 
+describe("startDnsServer (the test responder) checks records when they are registered", () => {
+  test("an AAAA record with an IPv4 tail is answered as its 16 bytes", async () => {
+    dns.set("mapped.test", { AAAA: ["::ffff:192.0.2.1", "64:ff9b::10.0.0.1"] });
+    const answer = await resolverFor(dns).resolve("mapped.test", { family: 6 });
+    // However the resolver spells them, they are the same two addresses.
+    expect(answer.map((a) => new URL(`http://[${a}]/`).hostname)).toEqual([
+      new URL("http://[::ffff:192.0.2.1]/").hostname,
+      new URL("http://[64:ff9b::10.0.0.1]/").hostname,
+    ]);
+  });
+
+  test("a bad address or TTL is the caller's error, and the responder goes on answering", async () => {
+    expect(() => dns.set("zoned.test", { AAAA: ["fe80::1%eth0"] })).toThrow(
+      'startDnsServer: an AAAA record of "zoned.test" must be an IPv6 address without a zone index, received "fe80::1%eth0"',
+    );
+    expect(() => dns.set("v4.test", { AAAA: ["192.0.2.1"] })).toThrow(TypeError);
+    expect(() => dns.set("v6.test", { A: ["::1"] })).toThrow(
+      'an A record of "v6.test" must be an IPv4 address, received "::1"',
+    );
+    expect(() => dns.set("ttl.test", { A: ["127.0.0.1"], ttlSeconds: -1 })).toThrow(RangeError);
+    await expect(startDnsServer({ "bad.test": { AAAA: ["not an address"] } })).rejects.toThrow(
+      /received "not an address"/,
+    );
+    // Nothing bad was kept: the server answers the names it had.
+    expect(await resolverFor(dns).resolve("v6only.test", { family: 6 })).toEqual(["2001:db8::5"]);
+    await expect(resolverFor(dns).resolve("zoned.test", { family: 6 })).rejects.toMatchObject({
+      dnsCode: "ENOTFOUND",
+    });
+  });
+});
+
 describe("lookup", () => {
   test("has dns.lookup's callback shapes: (error, address, family) and, with all, a list", async () => {
     const resolver = resolverFor(dns);

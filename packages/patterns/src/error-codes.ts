@@ -31,8 +31,6 @@ export interface PatternsErrorCodes {
   ERR_TENDRIL_QUEUE_CLOSED: true;
   /** `taskDone` of an item this `RedisQueue` object did not hand out, or already finished (`UnknownItem`). */
   ERR_TENDRIL_QUEUE_UNKNOWN_ITEM: true;
-  /** `guardedFetch` refused a redirect: a bad target, or too many (`RedirectRefused`). */
-  ERR_TENDRIL_REDIRECT: true;
 }
 
 /**

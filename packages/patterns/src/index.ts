@@ -69,7 +69,6 @@ export { type FeedFormat, InvalidFeed, parseFeedTitle } from "./dispatch/feed-ti
 export {
   type GuardedFetchOptions,
   guardedFetch,
-  RedirectRefused,
   sharedGuardLookup,
 } from "./dispatch/guarded-fetch.js";
 /** Outbound guard: refuse loopback, private and link-local destinations unless allowed. */

@@ -67,7 +67,7 @@ describe("fetchFeedTitle", () => {
       category: "private",
     });
     await expect(fetchFeedTitle(feeds.url("/loop.xml"), allow)).rejects.toMatchObject({
-      code: "ERR_TENDRIL_REDIRECT",
+      code: "ERR_TENDRIL_HTTP_TOO_MANY_REDIRECTS",
     });
   });
 

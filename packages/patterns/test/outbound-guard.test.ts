@@ -1,3 +1,6 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
+import { TooManyRedirects } from "@tendril/green-net";
 import {
   checkOutbound,
   classifyAddress,
@@ -5,11 +8,10 @@ import {
   guardLookup,
   isCategoryAllowed,
   OutboundRefused,
-  RedirectRefused,
 } from "@tendril/patterns";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { redirect, reply, startServer } from "./local-http.js";
+import { type Route, redirect, reply, startServer } from "./local-http.js";
 
 describe("classifyAddress", () => {
   test.each([
@@ -237,7 +239,7 @@ describe("guardedFetch", () => {
     }
   });
 
-  test("follows redirects by hand, at most maxRedirects", async () => {
+  test("follows redirects through urlopen, each hop checked, at most maxRedirects", async () => {
     const site = await startServer({
       "/a": redirect("/b"),
       "/b": reply("b", "text/plain"),
@@ -250,10 +252,86 @@ describe("guardedFetch", () => {
       expect(await response.text()).toBe("b");
       await expect(
         guardedFetch(site.url("/a"), { policy, maxRedirects: 0 }),
-      ).rejects.toBeInstanceOf(RedirectRefused);
-      await expect(guardedFetch(site.url("/loop"), { policy })).rejects.toMatchObject({
-        code: "ERR_TENDRIL_REDIRECT",
-      });
+      ).rejects.toBeInstanceOf(TooManyRedirects);
+      const loop = await guardedFetch(site.url("/loop"), { policy, maxRedirects: 3 }).catch(
+        (e: unknown) => e,
+      );
+      expect(loop).toBeInstanceOf(TooManyRedirects);
+      expect(site.hits.get("/loop")).toBe(4); // the first request and three redirects, no more
+    } finally {
+      await site.close();
+    }
+  });
+
+  test("a redirect to another origin never carries the caller's credentials; the same origin does", async () => {
+    const seen: Record<string, IncomingHttpHeaders> = {};
+    const record =
+      (name: string): Route =>
+      (request, response) => {
+        seen[name] = request.headers;
+        response.writeHead(200, { "content-type": "text/plain" }).end(name);
+      };
+    const other = await startServer({ "/landing": record("other") });
+    const site = await startServer({
+      "/away": redirect(other.url("/landing")),
+      "/here": redirect("/home"),
+      "/home": record("home"),
+    });
+    const headers = {
+      authorization: "Bearer secret",
+      cookie: "session=s3cret",
+      "proxy-authorization": "Basic c2VjcmV0",
+    };
+    try {
+      const policy = { allowLoopback: true };
+      const away = await guardedFetch(site.url("/away"), { policy, init: { headers } });
+      expect(await away.response.text()).toBe("other");
+      expect(seen.other?.authorization).toBeUndefined();
+      expect(seen.other?.cookie).toBeUndefined();
+      expect(seen.other?.["proxy-authorization"]).toBeUndefined();
+      const here = await guardedFetch(site.url("/here"), { policy, init: { headers } });
+      expect(await here.response.text()).toBe("home");
+      expect(seen.home?.authorization).toBe("Bearer secret");
+      expect(seen.home?.cookie).toBe("session=s3cret");
+    } finally {
+      await site.close();
+      await other.close();
+    }
+  });
+
+  test("refuses a hop the policy forbids before anything is sent there", async () => {
+    // A plain TCP server counts connections: the hop would have to connect to reach it.
+    let connections = 0;
+    const forbidden = createNetServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => forbidden.listen(0, "127.0.0.1", resolve));
+    const port = (forbidden.address() as AddressInfo).port;
+    const site = await startServer({ "/r": redirect(`https://127.0.0.1:${port}/`) });
+    try {
+      const error = await guardedFetch(site.url("/r"), {
+        policy: { allowLoopback: true, protocols: ["http:"] },
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OutboundRefused);
+      expect((error as OutboundRefused).url).toBe(`https://127.0.0.1:${port}/`);
+      expect(site.hits.get("/r")).toBe(1);
+      expect(connections).toBe(0);
+    } finally {
+      await site.close();
+      await new Promise((resolve) => forbidden.close(resolve));
+    }
+  });
+
+  test("refuses the answer of a fetch function that followed a redirect without the hook", async () => {
+    const site = await startServer({ "/a": redirect("/b"), "/b": reply("b", "text/plain") });
+    try {
+      const error = await guardedFetch(site.url("/a"), {
+        policy: { allowLoopback: true },
+        fetch: (url) => globalThis.fetch(url),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OutboundRefused);
+      expect((error as Error).message).toMatch(/without calling beforeRedirect/);
     } finally {
       await site.close();
     }

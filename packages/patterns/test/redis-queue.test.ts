@@ -148,6 +148,53 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
     expect((await q.results()).map((r) => r.value)).toEqual([{ url: "/" }]);
   });
 
+  test("taskDones made together finish in a few batched script runs, each reported on its own, in call order", async () => {
+    const q = queue<string>({ prefetch: 200 });
+    const other = queue<string>({ name: q.name });
+    for (let i = 0; i < 150; i++) await q.put(`/p${i}`, { key: `/p${i}` });
+    const items: string[] = [];
+    for (let i = 0; i < 150; i++) items.push(await q.get({ timeout: 2000 }));
+    const before = (await admin.info("commandstats")).match(/cmdstat_evalsha:calls=(\d+)/);
+    // 150 finishes issued in one turn (more than one batch holds); each puts a link seen
+    // before by the previous one, so the order inside a batch shows in the counts.
+    const finished = await Promise.all(
+      items.map((item, i) =>
+        q.taskDone(item, {
+          put: [
+            { item: `/p${i}/a`, key: `/p${i}/a` },
+            { item: `/p${i - 1}/a`, key: `/p${i - 1}/a` },
+          ],
+          result: { item },
+        }),
+      ),
+    );
+    const after = (await admin.info("commandstats")).match(/cmdstat_evalsha:calls=(\d+)/);
+    expect(finished.map((f) => f.first)).toEqual(items.map(() => true));
+    expect(finished[0]).toMatchObject({ added: 2, duplicates: 0 }); // "/p-1/a" was new
+    expect(finished.slice(1).every((f) => f.added === 1 && f.duplicates === 1)).toBe(true);
+    // Sizes as they were right after each finish: one more key, one entry fewer, each time.
+    expect(finished.map((f) => f.seen)).toEqual(items.map((_, i) => 150 + 2 + i));
+    expect(finished.at(-1)?.unfinished).toBe(151);
+    // Far fewer script runs than finishes (nothing else runs scripts on this server meanwhile).
+    const runs = Number(after?.[1] ?? 0) - Number(before?.[1] ?? 0);
+    expect(runs).toBeGreaterThan(0);
+    expect(runs).toBeLessThanOrEqual(10);
+    // Every result recorded once, in call order, visible to any consumer.
+    expect(await q.resultCount()).toBe(150);
+    expect((await other.results()).map((r) => r.value)).toEqual(items.map((item) => ({ item })));
+  });
+
+  test("a taskDone made just before close() still finishes", async () => {
+    const q = queue<string>();
+    await q.put("/last", { key: "/last" });
+    const item = await q.get({ timeout: 2000 });
+    const done = q.taskDone(item, { result: "ok" });
+    await q.close();
+    expect((await done).first).toBe(true);
+    const fresh = queue<string>({ name: q.name });
+    expect(await fresh.unfinished()).toBe(0);
+    expect(await fresh.resultCount()).toBe(1);
+  });
   test("a malformed entry is dead-lettered, not retried, and the next good item comes through", async () => {
     const q = queue<{ ok: boolean }>();
     await q.put({ ok: true }); // creates the stream and group

@@ -1,7 +1,8 @@
 /**
- * Test-only helpers that start real servers from Debian's packages on a loopback port, for the
- * tests of packages that talk to them. Nothing here is published: it is a devDependency of the
- * packages whose tests use it. `.ci/run` installs the servers with apt-get.
+ * Test-only helpers: real servers from Debian's packages on a loopback port, for the tests of
+ * packages that talk to them, and `waitFor` for conditions that live outside the virtual hub.
+ * Nothing here is published: it is a devDependency of the packages whose tests use it.
+ * `.ci/run` installs the servers with apt-get.
  */
 export {
   findExecutable,
@@ -9,3 +10,4 @@ export {
   type RedisServerOptions,
   startRedisServer,
 } from "./redis-server.js";
+export { type WaitForOptions, waitFor } from "./wait-for.js";

@@ -12,7 +12,7 @@
 
 import { checkMs, TendrilError } from "../errors.js";
 import { report } from "../hub/report.js";
-import { setBlockingProbe } from "../thread/green-thread.js";
+import { setBlockingProbe } from "../thread/probe.js";
 
 /**
  * What the detector says of one blocked stretch.

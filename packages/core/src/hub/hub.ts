@@ -10,7 +10,7 @@ import { RealHub } from "./real-hub.js";
 import { routeReportsTo } from "./report.js";
 import type { Hub } from "./types.js";
 
-export { type ErrorReporter, report, setErrorReporter } from "./report.js";
+export { type ErrorReporter, setErrorReporter } from "./report.js";
 export type { Hub, Runnable, TimerHandle } from "./types.js";
 
 let current: Hub = new RealHub();

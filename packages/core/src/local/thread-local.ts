@@ -13,7 +13,8 @@
  */
 
 import { checkFunction, describeValue } from "../errors.js";
-import { currentThread, type GreenThread } from "../thread/green-thread.js";
+import type { GreenThread } from "../thread/green-thread.js";
+import { currentThread } from "../thread/operation.js";
 
 /**
  * Options of a `ThreadLocal`.

@@ -26,14 +26,13 @@
 import { checkFunction, describeValue, GreenThreadExit } from "../errors.js";
 import { Deque } from "../queue/deque.js";
 import {
-  currentThread,
   finishedThread,
   type GreenThread,
   spawnOwned,
   suspend,
-  type ThreadOwner,
   type Waiter,
 } from "../thread/green-thread.js";
+import { currentThread } from "../thread/operation.js";
 import { isTimeout } from "../timeout/timeout.js";
 import type { SlotPool, SlotRequest } from "./slots.js";
 
@@ -204,6 +203,7 @@ function makeSource(what: string, iterables: unknown[], spread: boolean): Source
   return new ZipSource(its, sync, spread);
 }
 
+// Also a `ThreadOwner` (checked where it is passed as one; internal, so not in `implements`).
 /**
  * The async iterator returned by `imap`, `starmap` and `imapUnordered`. Iterate it with
  * `for await`; `break` stops it (see `return`). It may also be driven by hand with `next()`,
@@ -215,7 +215,7 @@ function makeSource(what: string, iterables: unknown[], spread: boolean): Source
  * for await (const r of results) console.log(r); // 1, 4, 9
  * ```
  */
-export class GreenMap<R> implements AsyncIterableIterator<R>, ThreadOwner {
+export class GreenMap<R> implements AsyncIterableIterator<R> {
   /** @internal The pool whose slots the calls use. */
   readonly _pool: SlotPool;
   readonly #fn: MapFn<unknown[], R>;

@@ -18,17 +18,16 @@ import { report } from "../hub/report.js";
 import type { WaitEntry } from "../sync/wait-list.js";
 import { WaitList } from "../sync/wait-list.js";
 import {
-  currentThread,
   finishedThread,
   type GreenThread,
   spawnOwned,
   suspend,
-  type ThreadOwner,
   type Waiter,
 } from "../thread/green-thread.js";
+import { currentThread } from "../thread/operation.js";
 import { isTimeout } from "../timeout/timeout.js";
 import { GreenMap, type IterablesOf, type MapFn } from "./green-map.js";
-import type { SlotPool, SlotRequest } from "./slots.js";
+import type { SlotRequest } from "./slots.js";
 
 class Spawner implements SlotRequest {
   dead = false;
@@ -49,6 +48,8 @@ type Fn<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
 
 const RESOLVED = Promise.resolve();
 
+// It is a `ThreadOwner` and a `SlotPool` (checked where it is passed as one); neither is
+// written in an `implements` clause, since both are internal and absent from the `.d.ts`.
 /**
  * A pool of at most `size` green threads. `spawn` waits for a free slot and then starts the
  * function in a new thread; `spawnN` does the same without a handle; `imap` maps a function
@@ -65,7 +66,7 @@ const RESOLVED = Promise.resolve();
  * await pool.waitall();
  * ```
  */
-export class GreenPool implements ThreadOwner, SlotPool {
+export class GreenPool {
   #size: number;
   // Invariant: #active counts slots taken — running threads, plus slots just handed to a
   // parked spawner that has not spawned yet. Spawners park only while #active >= #size.

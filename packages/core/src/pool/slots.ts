@@ -3,7 +3,8 @@
  * `SlotPool`; `GreenMap` (imap and friends) uses only this interface, so the imports run one
  * way — green-pool → green-map → slots — and a map never needs the pool's class.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 

@@ -3,7 +3,8 @@
  * the whole array once it is large), and slots cleared on removal so that the deque never
  * keeps a consumed item alive. The store behind `Queue`, `LifoQueue` and `GreenPile`.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 

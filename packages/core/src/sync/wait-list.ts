@@ -8,7 +8,8 @@
  * entries are compacted away as soon as they outnumber the live ones, so a loop that polls
  * an idle queue with a short timeout forever does not grow the list.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 

@@ -31,23 +31,7 @@ export {
   setSpawnTracing,
   type ThreadInfo,
 } from "./listing.js";
-export {
-  type Canceler,
-  currentThread,
-  enterScope,
-  getCurrent,
-  green,
-  greenAt,
-  leaveScope,
-  openScope,
-  runInScope,
-  sleep,
-  suspend,
-  suspendAt,
-  Waiter,
-} from "./operation.js";
-export { setBlockingProbe } from "./probe.js";
-export { contextKind, Scope } from "./scope.js";
+export { type Canceler, getCurrent, green, sleep, suspend, Waiter } from "./operation.js";
 
 /** @internal */
 export const READY = 0;
@@ -308,7 +292,7 @@ export class GreenThread<R = unknown> {
     this._flags = (this._flags & ~STATE) | RUNNING | STARTED;
     if (this._x !== null) this._x.timer = null;
     if (probe !== null) startSegment();
-    context.run(this as GreenThread<unknown>, startBody, this as GreenThread<unknown>);
+    context.start(this as GreenThread<unknown>, startBody, this as GreenThread<unknown>);
   }
 
   /** @internal */

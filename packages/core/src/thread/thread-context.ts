@@ -21,7 +21,7 @@
  * @module
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import { promiseHooks } from "node:v8";
 
 /** @internal */
@@ -30,6 +30,12 @@ export interface ThreadContext<T extends object> {
   readonly kind: "als" | "hooks";
   /** Runs `fn(arg)` with `value` as the current context, synchronously, and returns its result. */
   run<A, R>(value: T, fn: (arg: A) => R, arg: A): R;
+  /**
+   * `run` for the start of a green thread: `fn(arg)` runs with `value` current in the root
+   * async context (the one current when this carrier was created, normally empty), not in
+   * whatever context the hub's pass happened to run in.
+   */
+  start<A, R>(value: T, fn: (arg: A) => R, arg: A): R;
   /**
    * Makes `value` current for the rest of the current synchronous job and the continuations
    * created in it (AsyncLocalStorage's `enterWith`).
@@ -41,9 +47,31 @@ export interface ThreadContext<T extends object> {
 
 function alsContext<T extends object>(): ThreadContext<T> {
   const storage = new AsyncLocalStorage<T>();
+  const run = <A, R>(value: T, fn: (arg: A) => R, arg: A): R => storage.run(value, fn, arg);
+  if (!alsIsFrameBased()) {
+    return {
+      kind: "als",
+      run,
+      start: run,
+      enter: (value) => storage.enterWith(value as T),
+      get: () => storage.getStore(),
+    };
+  }
+  // On AsyncContextFrame, `storage.run` builds two frames (Maps copied from the current one):
+  // the thread's, and one more to put the caller's value back. A thread start needs only the
+  // first: `root` switches to the root frame and back by swapping a pointer, and inside it
+  // `enterWith` builds the thread's frame from the root's, which is empty in the common case.
+  // The root resource is made here, at import, so that the root is not some thread's frame.
+  const root = new AsyncResource("tendril.thread");
+  const enterAndCall = <A, R>(value: T, fn: (arg: A) => R, arg: A): R => {
+    storage.enterWith(value);
+    return fn(arg);
+  };
   return {
     kind: "als",
-    run: (value, fn, arg) => storage.run(value, fn, arg),
+    run,
+    start: <A, R>(value: T, fn: (arg: A) => R, arg: A): R =>
+      root.runInAsyncScope(enterAndCall<A, R>, null, value, fn, arg),
     enter: (value) => storage.enterWith(value as T),
     get: () => storage.getStore(),
   };
@@ -81,20 +109,22 @@ function hookContext<T extends object>(): ThreadContext<T> {
     resetQueued = false;
     if (depth === 0) current = undefined;
   };
+  function run<A, R>(value: T, fn: (arg: A) => R, arg: A): R {
+    if (!installed) install();
+    const previous = current;
+    current = value;
+    depth++;
+    try {
+      return fn(arg);
+    } finally {
+      depth--;
+      current = previous;
+    }
+  }
   return {
     kind: "hooks",
-    run(value, fn, arg) {
-      if (!installed) install();
-      const previous = current;
-      current = value;
-      depth++;
-      try {
-        return fn(arg);
-      } finally {
-        depth--;
-        current = previous;
-      }
-    },
+    run,
+    start: run,
     enter(value) {
       if (!installed) install();
       current = value;

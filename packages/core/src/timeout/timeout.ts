@@ -13,14 +13,8 @@
 
 import { checkFunction, describeValue, TendrilError } from "../errors.js";
 import { getHub, type TimerHandle } from "../hub/hub.js";
-import {
-  enterScope,
-  greenAt,
-  leaveScope,
-  openScope,
-  runInScope,
-  type Scope,
-} from "../thread/green-thread.js";
+import { enterScope, greenAt, leaveScope, openScope, runInScope } from "../thread/operation.js";
+import type { Scope } from "../thread/scope.js";
 
 // Set by `withTimeout` for the Timeout it constructs: the scope it has opened for its function,
 // which the Timeout guards without entering it.

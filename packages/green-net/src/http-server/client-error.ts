@@ -5,7 +5,8 @@
  * whole request already in flight on the connection is answered first; the bad bytes after it
  * (pipelined garbage) are refused once it has been.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 

@@ -3,7 +3,8 @@
  * access log needs. It is also the `info` a handler receives and the context its
  * `ServerRequest` reads the body through, so a request costs one object, not three.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 
@@ -82,6 +83,8 @@ export function responseInFlight(connection: Socket): ServerResponse | null {
 /**
  * One request: its Node objects, its thread, and what the access log needs. It is also the
  * `info` the handler receives and the context of its `ServerRequest`.
+ *
+ * @internal
  */
 export class Exchange implements ServeHttpInfo, RequestContext {
   readonly req: IncomingMessage;

@@ -2,10 +2,13 @@
  * Reads a web `ReadableStream` of bytes to its end, into one array (the chunk itself when
  * there is only one). Used by `Response` and `ServerRequest` to buffer a streamed body.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
-export async function readStream(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+import { type Bytes, ownBytes } from "./bytes.js";
+
+export async function readStream(stream: ReadableStream<Uint8Array>): Promise<Bytes> {
   const chunks: Uint8Array[] = [];
   let length = 0;
   const reader = stream.getReader();
@@ -15,5 +18,5 @@ export async function readStream(stream: ReadableStream<Uint8Array>): Promise<Ui
     chunks.push(value);
     length += value.byteLength;
   }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, length);
+  return chunks.length === 1 ? ownBytes(chunks[0] as Uint8Array) : Buffer.concat(chunks, length);
 }

@@ -10,7 +10,8 @@
  * handler will use. The last Host that passed is remembered, so a server that sees the same
  * Host on every request checks it once.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 
@@ -38,20 +39,23 @@ export function isValidHost(host: string): boolean {
 }
 
 /**
- * Checks the `Host` lines of a request (raw name/value pairs): every one must be valid.
- * Returns the first value (`""` when there is none), or `null` when one is invalid. @internal
+ * Checks the `Host` lines of a request (raw name/value pairs). RFC 9112 §3.2: a server must
+ * answer 400 to a request with more than one Host line or an invalid one (Node's parser keeps
+ * the first and drops the rest, so two disagreeing proxies could route by different hosts).
+ * Returns why the request must be refused, or `null` when its Host is acceptable. @internal
  */
-export function checkHostLines(rawHeaders: readonly string[]): string | null {
-  let first: string | null = null;
+export function hostLinesProblem(rawHeaders: readonly string[]): string | null {
+  let seen = false;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     if (name.length !== 4 || name.toLowerCase() !== "host") continue;
+    if (seen) return "more than one Host header";
+    seen = true;
     const value = rawHeaders[i + 1] as string;
     // An empty Host is what a client sends for a target without an authority: no host given.
-    if (value !== "" && !isValidHost(value)) return null;
-    if (first === null) first = value;
+    if (value !== "" && !isValidHost(value)) return "invalid Host header";
   }
-  return first ?? "";
+  return null;
 }
 
 /** True when an absolute-form target (`http://…`) parses as a URL of the server's schemes. @internal */

@@ -16,6 +16,7 @@
  */
 
 import { describeValue } from "../socket/errors.js";
+import { type Bytes, ownBytes } from "./bytes.js";
 import { readStream } from "./read-stream.js";
 
 type WebResponse = globalThis.Response;
@@ -60,10 +61,10 @@ function checkStatus(status: unknown, min: number): number {
   return status;
 }
 
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+function toArrayBuffer(bytes: Bytes): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? (bytes.buffer as ArrayBuffer)
-    : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    ? bytes.buffer
+    : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
 /**
@@ -214,14 +215,20 @@ export class Response {
     return s.headers;
   }
 
-  /** The body as a web stream (built on first access), or `null`. */
-  get body(): ReadableStream<Uint8Array> | null {
+  /**
+   * The body as a web stream (built on first access), or `null`. Its chunks are
+   * `Uint8Array<ArrayBuffer>`, as the DOM's `Response.body` declares; a stream given to the
+   * constructor is returned as it is, as the platform's `Response` does.
+   */
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
     const s = this[kState];
-    if (s.real !== null) return s.real.body as ReadableStream<Uint8Array> | null;
+    if (s.real !== null) return s.real.body as ReadableStream<Bytes> | null;
     const source = s.source;
-    if (source === null || source instanceof ReadableStream) return source;
-    const bytes = typeof source === "string" ? encoder.encode(source) : source;
-    const stream = new ReadableStream<Uint8Array>({
+    if (source === null || source instanceof ReadableStream) {
+      return source as ReadableStream<Bytes> | null;
+    }
+    const bytes = ownBytes(typeof source === "string" ? encoder.encode(source) : source);
+    const stream = new ReadableStream<Bytes>({
       start(controller) {
         if (bytes.byteLength > 0) controller.enqueue(bytes);
         controller.close();
@@ -252,11 +259,11 @@ export class Response {
   }
 
   /** The body's bytes. @throws {TypeError} when the body was already read. */
-  async bytes(): Promise<Uint8Array> {
+  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
     const s = this[kState];
     if (s.real !== null) return new Uint8Array(await s.real.arrayBuffer());
     const data = await this.#consume();
-    return typeof data === "string" ? encoder.encode(data) : data;
+    return ownBytes(typeof data === "string" ? encoder.encode(data) : data);
   }
 
   /** The body as an `ArrayBuffer`. @throws {TypeError} when the body was already read. */
@@ -269,7 +276,7 @@ export class Response {
     const s = this[kState];
     if (s.real !== null) return s.real.blob() as Promise<Blob>;
     const type = this.headers.get("content-type") ?? "";
-    return new Blob([(await this.bytes()) as Uint8Array<ArrayBuffer>], { type });
+    return new Blob([await this.bytes()], { type });
   }
 
   /** The body parsed as form data (through the platform's parser). @throws {TypeError} */

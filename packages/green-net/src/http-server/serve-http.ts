@@ -63,7 +63,7 @@ import {
   optionInteger,
   RequestTooLarge,
 } from "./limits.js";
-import { checkHostLines, isValidAbsoluteTarget } from "./request-target.js";
+import { hostLinesProblem, isValidAbsoluteTarget } from "./request-target.js";
 import { ServerRequest } from "./server-request.js";
 import { writeResponse, writeSimple } from "./write-response.js";
 
@@ -430,8 +430,9 @@ export class HttpServer {
     }
     // Invariant: a request reaches a handler only when `request.url` parses and its path is
     // the request target's — the Host header can never move it or add userinfo.
-    if (checkHostLines(req.rawHeaders) === null) {
-      this.#reject(ex, 400, "invalid Host header");
+    const hostProblem = hostLinesProblem(req.rawHeaders);
+    if (hostProblem !== null) {
+      this.#reject(ex, 400, hostProblem);
       return;
     }
     if (

@@ -17,13 +17,14 @@
 
 import type { IncomingMessage } from "node:http";
 import { suspend } from "@tendril/core";
+import { type Bytes, ownBytes } from "./bytes.js";
 import { RequestTooLarge } from "./limits.js";
 import { readStream } from "./read-stream.js";
 
 type WebRequest = globalThis.Request;
 type RequestInit = NonNullable<ConstructorParameters<typeof globalThis.Request>[1]>;
 const PlatformRequest = globalThis.Request;
-const EMPTY = new Uint8Array(0);
+const EMPTY: Bytes = new Uint8Array(0);
 const decoder = new TextDecoder();
 
 /** What a request needs from the exchange it belongs to. @internal */
@@ -51,8 +52,8 @@ export function requestHasBody(req: IncomingMessage): boolean {
   return length !== undefined && length !== "0";
 }
 
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+function toArrayBuffer(bytes: Bytes): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
 /**
@@ -73,7 +74,7 @@ export class ServerRequest {
   readonly #ctx: RequestContext;
   #url: string | null = null;
   #headers: Headers | null = null;
-  #stream: ReadableStream<Uint8Array> | null = null;
+  #stream: ReadableStream<Bytes> | null = null;
   #used = false;
   #real: WebRequest | null = null;
 
@@ -122,9 +123,12 @@ export class ServerRequest {
     return this.#ctx.signal;
   }
 
-  /** The body as a web stream (built on first access), or `null` when the request has none. */
-  get body(): ReadableStream<Uint8Array> | null {
-    if (this.#real !== null) return this.#real.body as ReadableStream<Uint8Array> | null;
+  /**
+   * The body as a web stream (built on first access), or `null` when the request has none.
+   * Its chunks are `Uint8Array<ArrayBuffer>`, as the DOM's `Request.body` declares.
+   */
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    if (this.#real !== null) return this.#real.body as ReadableStream<Bytes> | null;
     if (this.#stream === null) {
       if (!requestHasBody(this.#req)) return null;
       this.#stream = this.#makeStream();
@@ -139,7 +143,7 @@ export class ServerRequest {
   }
 
   /** The body's bytes: a green operation that enforces `maxBodyBytes`. @throws {RequestTooLarge|TypeError} */
-  bytes(): Promise<Uint8Array> {
+  bytes(): Promise<Uint8Array<ArrayBuffer>> {
     if (this.#real !== null) return this.#real.arrayBuffer().then((b) => new Uint8Array(b));
     if (this.bodyUsed) return Promise.reject(new TypeError("Request body has already been read"));
     this.#used = true;
@@ -166,7 +170,7 @@ export class ServerRequest {
   /** The body as a `Blob` typed by `content-type`. @throws {RequestTooLarge|TypeError} */
   async blob(): Promise<Blob> {
     const type = this.#req.headers["content-type"] ?? "";
-    return new Blob([(await this.bytes()) as Uint8Array<ArrayBuffer>], { type });
+    return new Blob([await this.bytes()], { type });
   }
 
   /** The body parsed as form data (by the platform's parser). @throws {RequestTooLarge|TypeError} */
@@ -263,12 +267,12 @@ export class ServerRequest {
   }
 
   // Reads the whole body as a green operation, stopping at maxBodyBytes.
-  #readAll(): Promise<Uint8Array> {
+  #readAll(): Promise<Bytes> {
     const req = this.#req;
     const ctx = this.#ctx;
     ctx.bodyWanted();
     const limit = ctx.maxBodyBytes;
-    return suspend<Uint8Array>((waiter) => {
+    return suspend<Bytes>((waiter) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const cleanup = (): void => {
@@ -290,7 +294,9 @@ export class ServerRequest {
       };
       const onEnd = (): void => {
         cleanup();
-        waiter.resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+        waiter.resolve(
+          chunks.length === 1 ? ownBytes(chunks[0] as Buffer) : Buffer.concat(chunks, size),
+        );
       };
       const onError = (error: Error): void => {
         cleanup();
@@ -313,14 +319,14 @@ export class ServerRequest {
   // queue is full) and the body limit. Invariant: once the stream is closed, errored or
   // cancelled, no listener of it is left on `req` — an `enqueue` on a finished stream throws
   // outside any thread and would take the process down.
-  #makeStream(): ReadableStream<Uint8Array> {
+  #makeStream(): ReadableStream<Bytes> {
     const req = this.#req;
     const ctx = this.#ctx;
     const limit = ctx.maxBodyBytes;
     let size = 0;
     let started = false;
     let finished = false;
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let controller!: ReadableStreamDefaultController<Bytes>;
     const detach = (): void => {
       finished = true;
       req.off("data", onData);
@@ -338,7 +344,9 @@ export class ServerRequest {
         controller.error(new RequestTooLarge(limit, `at least ${size} bytes`));
         return;
       }
-      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      controller.enqueue(
+        ownBytes(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+      );
       if ((controller.desiredSize ?? 0) <= 0) req.pause();
     };
     const onEnd = (): void => {
@@ -354,7 +362,7 @@ export class ServerRequest {
       detach();
       controller.error(new Error("the client closed the connection before sending the whole body"));
     };
-    return new ReadableStream<Uint8Array>(
+    return new ReadableStream<Bytes>(
       {
         start(c) {
           controller = c;

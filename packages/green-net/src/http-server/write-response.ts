@@ -4,7 +4,8 @@
  * found (else as a stream), streams with backpressure where each wait is a green operation,
  * and the small text answers (errors, rejections) the server writes itself.
  *
- * @internal
+ * Internal to the package: not exported from any entry point.
+ *
  * @module
  */
 
@@ -42,7 +43,7 @@ function platformSource(response: WebResponse): string | Uint8Array | null | und
   return undefined;
 }
 
-/** Writes a small text response (errors, rejections). */
+/** Writes a small text response (errors, rejections). @internal */
 export function writeSimple(ex: Exchange, status: number, body: string, extra: string[][]): void {
   const res = ex.res;
   if (res.headersSent || res.destroyed) return;
@@ -129,6 +130,8 @@ function declaredLength(): number | null {
  * length describes a body that is not sent (HEAD, 304); a streamed body keeps a valid given
  * length, and the connection is destroyed if the stream then produces more or fewer bytes.
  * A `Transfer-Encoding` from the handler is dropped: Node frames streams itself.
+ *
+ * @internal
  */
 export function writeResponse(ex: Exchange, response: unknown): Promise<void> | undefined {
   const res = ex.res;

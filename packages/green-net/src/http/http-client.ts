@@ -27,7 +27,7 @@ import { type ConcurrencyLimit, type Gate, toGate } from "./concurrency.js";
 import { HttpRequestError, HttpTimeout, ResponseTooLarge } from "./errors.js";
 import { GreenDispatcher } from "./green-dispatcher.js";
 import type { HttpResponse } from "./http-response.js";
-import { type UrlopenPlan, UrlopenTask } from "./urlopen-task.js";
+import { type BeforeRedirect, type UrlopenPlan, UrlopenTask } from "./urlopen-task.js";
 
 type HeadersInit = ConstructorParameters<typeof Headers>[0];
 type RequestInit = NonNullable<Parameters<typeof globalThis.fetch>[1]>;
@@ -60,6 +60,11 @@ export interface HttpClientOptions {
   maxRedirects?: number;
   /** Throw `HttpError` for a final status >= 400. Default `false` (as `fetch`). */
   throwHttpErrors?: boolean;
+  /**
+   * Called before each redirect `urlopen` follows; throw to refuse the hop (see
+   * `BeforeRedirect`). A request's own hook replaces this one. Default: none.
+   */
+  beforeRedirect?: BeforeRedirect;
   /** The `dns.lookup`-style resolver for connections. Default: Tendril's green `lookup`. */
   lookup?: LookupFunction;
   /** Headers sent with every request (a request's own headers win). */
@@ -113,6 +118,11 @@ export interface UrlopenInit {
   /** `"follow"` (default), `"manual"` (return the 3xx), or `"error"` (throw on one). */
   redirect?: "follow" | "manual" | "error";
   maxRedirects?: number;
+  /**
+   * Called before each redirect is followed, with where it comes from and leads to; throw (or
+   * reject) to refuse it, and nothing is sent there. Replaces the client's hook.
+   */
+  beforeRedirect?: BeforeRedirect;
   maxResponseBytes?: number;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
@@ -160,6 +170,18 @@ function checkCountOption(what: string, value: unknown, fallback: number): numbe
     throw new RangeError(`${what} must be an integer >= 0, received ${String(value)}`);
   }
   return value;
+}
+
+function checkHook(
+  what: string,
+  value: unknown,
+  fallback: BeforeRedirect | null,
+): BeforeRedirect | null {
+  if (value === undefined) return fallback;
+  if (typeof value !== "function") {
+    throw new TypeError(`${what} must be a function, received ${String(value)}`);
+  }
+  return value as BeforeRedirect;
 }
 
 /** Appends HeadersInit as flat name/value pairs (names lower-cased). */
@@ -298,6 +320,7 @@ export class HttpClient {
   readonly #headersTimeout: number;
   readonly #bodyTimeout: number;
   readonly #throwHttpErrors: boolean;
+  readonly #beforeRedirect: BeforeRedirect | null;
   readonly #agentOptions: Agent.Options;
   readonly #connectTimeout: number;
   readonly #lookupAgents = new Map<LookupFunction, Dispatcher>();
@@ -323,6 +346,7 @@ export class HttpClient {
     );
     this.#bodyTimeout = checkMsOption("HttpClient: bodyTimeoutMs", options.bodyTimeoutMs, 60_000);
     this.#throwHttpErrors = options.throwHttpErrors ?? false;
+    this.#beforeRedirect = checkHook("HttpClient: beforeRedirect", options.beforeRedirect, null);
     const connectTimeout = checkMsOption(
       "HttpClient: connectTimeoutMs",
       options.connectTimeoutMs,
@@ -408,6 +432,7 @@ export class HttpClient {
         redirect: "follow",
         maxRedirects: this.#maxRedirects,
         throwHttpErrors: this.#throwHttpErrors,
+        beforeRedirect: this.#beforeRedirect,
         signal: null,
         method: "GET",
         headers: this.#defaults,
@@ -450,6 +475,11 @@ export class HttpClient {
         this.#maxRedirects,
       ),
       throwHttpErrors: init.throwHttpErrors ?? this.#throwHttpErrors,
+      beforeRedirect: checkHook(
+        "urlopen: beforeRedirect",
+        init.beforeRedirect,
+        this.#beforeRedirect,
+      ),
       signal: init.signal ?? null,
       method: init.method === undefined ? "GET" : String(init.method).toUpperCase(),
       headers: prepared.headers,

@@ -31,7 +31,9 @@ import type { HttpResponse } from "./http-response.js";
 
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const PREVIEW_BYTES = 64 * 1024;
-const STRIP_CROSS_ORIGIN = new Set(["authorization", "cookie", "proxy-authorization"]);
+// Credentials never follow a redirect to another origin (undici and the Fetch standard agree);
+// `host` names the first origin and would misdirect any other hop.
+const STRIP_CROSS_ORIGIN = new Set(["authorization", "cookie", "proxy-authorization", "host"]);
 const BODY_HEADERS = new Set([
   "content-type",
   "content-length",
@@ -39,6 +41,41 @@ const BODY_HEADERS = new Set([
   "content-language",
   "transfer-encoding",
 ]);
+
+/**
+ * One redirect about to be followed, as `beforeRedirect` sees it: the URL that answered with a
+ * redirect, the absolute URL it leads to, the status, and the method the next request will use
+ * (`GET` after a 303, or a 301/302 to a POST).
+ *
+ * @example
+ * ```ts
+ * const hop: RedirectHop = { from: new URL("http://a.test/"), to: new URL("http://b.test/"), status: 302, method: "GET" };
+ * ```
+ */
+export interface RedirectHop {
+  readonly from: URL;
+  readonly to: URL;
+  readonly status: number;
+  readonly method: string;
+}
+
+/**
+ * The per-hop redirect hook of `urlopen`: called before each redirect is followed — for every
+ * location, even one the client would refuse itself (another scheme). Return — or
+ * resolve — to follow the hop; throw — or reject — to refuse it: `urlopen` then rejects with
+ * that error and nothing is sent to `hop.to`. It runs outside the calling green thread (in the
+ * HTTP client's callbacks, as the redirects themselves do): a kill or Timeout of the caller
+ * ends the `urlopen` call at once, and whatever the hook still resolves is then ignored.
+ *
+ * @example
+ * ```ts
+ * const sameHostOnly: BeforeRedirect = ({ from, to }) => {
+ *   if (to.hostname !== from.hostname) throw new Error(`refusing a redirect to ${to.href}`);
+ * };
+ * await urlopen(url, { beforeRedirect: sameHostOnly });
+ * ```
+ */
+export type BeforeRedirect = (hop: RedirectHop) => void | PromiseLike<void>;
 
 /** @internal Everything one call needs, resolved from the client's defaults and its init. */
 export interface UrlopenPlan {
@@ -50,6 +87,7 @@ export interface UrlopenPlan {
   redirect: "follow" | "manual" | "error";
   maxRedirects: number;
   throwHttpErrors: boolean;
+  beforeRedirect: BeforeRedirect | null;
   signal: AbortSignal | null;
   method: string;
   headers: string[];
@@ -242,6 +280,21 @@ export class UrlopenTask {
             `invalid redirect location ${JSON.stringify(location)}`,
           );
         }
+        const rewrite =
+          (status === 303 && method !== "HEAD") ||
+          ((status === 301 || status === 302) && method === "POST");
+        // The hook has the first word on every location, before the client's own rules.
+        const hook = plan.beforeRedirect;
+        if (hook !== null) {
+          const hop: RedirectHop = {
+            from: url,
+            to: next,
+            status,
+            method: rewrite ? "GET" : method,
+          };
+          await hook(hop);
+          if (this.#settled) return;
+        }
         if (next.protocol !== "http:" && next.protocol !== "https:") {
           throw new HttpRequestError(
             method,
@@ -250,10 +303,7 @@ export class UrlopenTask {
             `redirect to unsupported URL ${next.href}`,
           );
         }
-        if (
-          (status === 303 && method !== "HEAD") ||
-          ((status === 301 || status === 302) && method === "POST")
-        ) {
+        if (rewrite) {
           method = "GET";
           body = null;
           headers = withoutHeaders(headers, BODY_HEADERS);

@@ -56,7 +56,11 @@ export interface DnsServer {
   readonly address: string;
   /** The names and types asked so far, as `"A example.test"`, in arrival order. */
   readonly queries: readonly string[];
-  /** Replaces (or with `undefined` removes) the records of a name. */
+  /**
+   * Replaces (or with `undefined` removes) the records of a name.
+   *
+   * @throws {TypeError|RangeError} when an address or the TTL is invalid (see `startDnsServer`).
+   */
   set(name: string, records: DnsRecordSet | undefined): void;
   /** Stops it. */
   close(): Promise<void>;
@@ -70,8 +74,13 @@ const RCODE_NOTIMP = 4;
 
 /**
  * Starts a DNS responder on 127.0.0.1 (a free UDP port) that knows `zone` (names are matched
- * case-insensitively, without a trailing dot).
+ * case-insensitively, without a trailing dot). Addresses are checked when they are registered
+ * (here and in `set`): A records take dotted IPv4, AAAA records any IPv6 text form, including
+ * an IPv4 tail (`::ffff:192.0.2.1`), but no zone index (`fe80::1%eth0`, which is not DNS data).
  *
+ * @throws {TypeError} (as a rejection) when an address is not of its record's family.
+ * @throws {RangeError} (as a rejection) when a TTL is not an integer in 0..2^31-1 (RFC 2181 §8)
+ *   or a `delayMs` is not a number >= 0.
  * @example
  * ```ts
  * const dns = await startDnsServer({ "web.test": { A: ["127.0.0.1"], ttlSeconds: 30 } });
@@ -81,8 +90,14 @@ const RCODE_NOTIMP = 4;
  * ```
  */
 export function startDnsServer(zone: Record<string, DnsRecordSet> = {}): Promise<DnsServer> {
-  const records = new Map<string, DnsRecordSet>();
-  for (const [name, set] of Object.entries(zone)) records.set(normalize(name), set);
+  const records = new Map<string, Encoded>();
+  // Invariant: every record set is checked and encoded here, at registration, so a bad
+  // address is the caller's synchronous error and the UDP handler below can never throw.
+  try {
+    for (const [name, set] of Object.entries(zone)) records.set(normalize(name), encode(name, set));
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const queries: string[] = [];
   const socket: Socket = createSocket("udp4");
   let closed = false;
@@ -118,7 +133,7 @@ export function startDnsServer(zone: Record<string, DnsRecordSet> = {}): Promise
         queries,
         set(name, set) {
           if (set === undefined) records.delete(normalize(name));
-          else records.set(normalize(name), set);
+          else records.set(normalize(name), encode(name, set));
         },
         close() {
           if (closed) return Promise.resolve();
@@ -161,7 +176,7 @@ function parseQuestion(message: Buffer): Question {
   return { name: labels.join("."), type, end: offset + 4 };
 }
 
-function buildReply(query: Buffer, question: Question, set: DnsRecordSet | undefined): Buffer {
+function buildReply(query: Buffer, question: Question, set: Encoded | undefined): Buffer {
   const header = Buffer.alloc(12);
   query.copy(header, 0, 0, 2); // the id
   const rd = (query[2] as number) & 0x01;
@@ -169,10 +184,9 @@ function buildReply(query: Buffer, question: Question, set: DnsRecordSet | undef
   let answers: Buffer[] = [];
   if (set === undefined) rcode = RCODE_NXDOMAIN;
   else if (set.servfail) rcode = RCODE_SERVFAIL;
-  else if (question.type === TYPE_A)
-    answers = (set.A ?? []).map((a) => answer(TYPE_A, set.ttlSeconds ?? 60, ipv4Bytes(a)));
+  else if (question.type === TYPE_A) answers = set.a.map((a) => answer(TYPE_A, set.ttl, a));
   else if (question.type === TYPE_AAAA) {
-    answers = (set.AAAA ?? []).map((a) => answer(TYPE_AAAA, set.ttlSeconds ?? 60, ipv6Bytes(a)));
+    answers = set.aaaa.map((a) => answer(TYPE_AAAA, set.ttl, a));
   } else rcode = RCODE_NOTIMP;
   header[2] = 0x80 | 0x04 | rd; // QR, AA, RD copied
   header[3] = rcode; // RA = 0
@@ -191,17 +205,78 @@ function answer(type: number, ttl: number, data: Buffer): Buffer {
   return Buffer.concat([rr, data]);
 }
 
-function ipv4Bytes(address: string): Buffer {
-  if (!isIPv4(address))
-    throw new TypeError(`startDnsServer: not an IPv4 address: ${JSON.stringify(address)}`);
+// A record set as it goes on the wire: addresses as bytes, the TTL checked.
+interface Encoded {
+  readonly a: readonly Buffer[];
+  readonly aaaa: readonly Buffer[];
+  readonly ttl: number;
+  readonly servfail: boolean;
+  readonly delayMs: number | undefined;
+  readonly drop: boolean;
+}
+
+function encode(name: string, set: DnsRecordSet): Encoded {
+  if (set === null || typeof set !== "object") {
+    throw new TypeError(
+      `startDnsServer: the records of ${JSON.stringify(name)} must be an object, received ${String(set)}`,
+    );
+  }
+  const ttl = set.ttlSeconds ?? 60;
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 0x7fffffff) {
+    throw new RangeError(
+      `startDnsServer: the ttlSeconds of ${JSON.stringify(name)} must be an integer in 0..2147483647, received ${String(ttl)}`,
+    );
+  }
+  const delayMs = set.delayMs;
+  if (delayMs !== undefined && !(typeof delayMs === "number" && delayMs >= 0)) {
+    throw new RangeError(
+      `startDnsServer: the delayMs of ${JSON.stringify(name)} must be a number >= 0, received ${String(delayMs)}`,
+    );
+  }
+  return {
+    a: list(name, "A", set.A).map((address) => ipv4Bytes(name, address)),
+    aaaa: list(name, "AAAA", set.AAAA).map((address) => ipv6Bytes(name, address)),
+    ttl,
+    servfail: set.servfail === true,
+    delayMs,
+    drop: set.drop === true,
+  };
+}
+
+function list(name: string, type: string, value: readonly string[] | undefined): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new TypeError(
+      `startDnsServer: the ${type} records of ${JSON.stringify(name)} must be an array of addresses, received ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function ipv4Bytes(name: string, address: string): Buffer {
+  if (typeof address !== "string" || !isIPv4(address)) {
+    throw new TypeError(
+      `startDnsServer: an A record of ${JSON.stringify(name)} must be an IPv4 address, received ${JSON.stringify(address)}`,
+    );
+  }
   return Buffer.from(address.split(".").map(Number));
 }
 
-function ipv6Bytes(address: string): Buffer {
-  if (!isIPv6(address) || address.includes(".") || address.includes("%")) {
-    throw new TypeError(`startDnsServer: not a plain IPv6 address: ${JSON.stringify(address)}`);
+function ipv6Bytes(name: string, address: string): Buffer {
+  if (typeof address !== "string" || !isIPv6(address) || address.includes("%")) {
+    throw new TypeError(
+      `startDnsServer: an AAAA record of ${JSON.stringify(name)} must be an IPv6 address without a zone index, received ${JSON.stringify(address)}`,
+    );
   }
-  const [head = "", rest] = address.split("::");
+  // An IPv4 tail (`::ffff:192.0.2.1`) stands for the last two 16-bit groups.
+  let text = address;
+  const lastColon = text.lastIndexOf(":");
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes(".")) {
+    const [a = 0, b = 0, c = 0, d = 0] = tail.split(".").map(Number);
+    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = "", rest] = text.split("::");
   const parse = (part: string): number[] =>
     part === "" ? [] : part.split(":").map((g) => Number.parseInt(g, 16));
   const left = parse(head);

@@ -474,7 +474,7 @@ export class Crawl implements AsyncIterable<PageResult> {
     if (!this.#finished) this.#inbox.putNowait({ task, page });
   };
 
-  /** Fetches one page under `pageTimeout`; a failure is a failed page, not an exception. */
+  /** Fetches one page under `pageTimeoutMs`; a failure is a failed page, not an exception. */
   async #fetchOne(task: Task): Promise<PageResult> {
     const started = getHub().now();
     let page: PageResult;

@@ -115,7 +115,7 @@ function policyOf(options: OutboundPolicy): OutboundPolicy {
  * @throws {HttpError} (from `@tendril/green-net`) for a non-2xx answer.
  * @throws {ResponseTooLarge} (from `@tendril/green-net`) for a feed over `maxFeedBytes`.
  * @throws {InvalidFeed} for a document that is not a feed.
- * @throws {RedirectRefused} for too many redirects (see `guardedFetch`).
+ * @throws {TooManyRedirects} (from `@tendril/green-net`) for too many redirects.
  * @example
  * ```ts
  * const title = await fetchFeedTitle("http://127.0.0.1:8080/feeds/news.xml", { allowLoopback: true });

@@ -1,16 +1,17 @@
 /**
  * An HTTP GET that the outbound guard watches end to end: the URL is checked before the
  * request, the connection's own DNS answer is checked when it connects (`guardLookup`), and
- * redirects are followed here, by hand, so that every hop is checked too — a client that
- * follows redirects itself would connect to `Location: http://127.0.0.1/` without asking
- * (Node never calls `lookup` for an IP literal).
+ * every redirect hop is checked before it is made — through `urlopen`'s per-hop hook
+ * `beforeRedirect`, so redirects are followed by green-net's `HttpClient` (one implementation:
+ * method rewriting, credentials dropped across origins, loop bound) and the guard only judges
+ * where each hop leads. The hook matters: Node never calls `lookup` for an IP literal, so a
+ * `Location: http://127.0.0.1/` would otherwise connect without asking.
  *
  * @module
  */
 
 import { isIP } from "node:net";
-import { TendrilError } from "@tendril/core";
-import type { LookupFunction } from "@tendril/green-net";
+import type { LookupFunction, RedirectHop } from "@tendril/green-net";
 import {
   type FetchFunction,
   type FetchInit,
@@ -29,21 +30,6 @@ import {
 } from "./outbound-guard.js";
 
 /**
- * Too many redirects, or a redirect without a usable `Location`. `code` is
- * `ERR_TENDRIL_REDIRECT`.
- *
- * @example
- * ```ts
- * await guardedFetch(url, { maxRedirects: 0 }); // throws RedirectRefused on a 301
- * ```
- */
-export class RedirectRefused extends TendrilError {
-  constructor(message: string) {
-    super("ERR_TENDRIL_REDIRECT", message);
-  }
-}
-
-/**
  * Options of `guardedFetch`.
  *
  * @example
@@ -54,11 +40,20 @@ export class RedirectRefused extends TendrilError {
 export interface GuardedFetchOptions {
   /** What may be reached. Default `{}`: public addresses only. */
   policy?: OutboundPolicy;
-  /** Redirects followed at most, each checked. Default 5. */
+  /** Redirects followed at most, each checked; more is `TooManyRedirects`. Default 5. */
   maxRedirects?: number;
-  /** Request options for every hop (headers, `maxResponseBytes`, …). */
+  /**
+   * Request options (headers, `maxResponseBytes`, …). Credentials in `headers` go to the first
+   * origin only: a redirect to another origin drops `authorization`, `cookie` and
+   * `proxy-authorization`. A `beforeRedirect` here runs after the guard's check of each hop.
+   */
   init?: FetchInit;
-  /** The HTTP client. Default `urlopen` from `@tendril/green-net`. */
+  /**
+   * The HTTP client. Default `urlopen` from `@tendril/green-net`. It is given `redirect:
+   * "follow"` and a `beforeRedirect` hook that checks each hop, and must honour both — as
+   * `urlopen`, `HttpClient.urlopen` and any function that hands them its `init` do. An answer
+   * that comes from a redirect the hook never saw is refused (`OutboundRefused`).
+   */
   fetch?: FetchFunction;
   /** The guarded lookup to connect with. Default: a shared one for `policy`. */
   lookup?: LookupFunction;
@@ -101,13 +96,21 @@ function checkTarget(url: string | URL, policy: OutboundPolicy): URL | Promise<U
   return parsed;
 }
 
+function withoutHash(href: string): string {
+  const hash = href.indexOf("#");
+  return hash === -1 ? href : href.slice(0, hash);
+}
+
 /**
  * GETs `url` under the outbound guard and returns the final response (any status but a
- * followed redirect) with the URL it came from. A green operation: kill and Timeout abort it.
+ * followed redirect) with the URL it came from. Redirects are followed by the HTTP client
+ * (`urlopen`), each hop checked against `policy` before anything is sent to it; credentials
+ * never cross origins. A green operation: kill and Timeout abort it.
  *
  * @throws {OutboundRefused} when the URL or a redirect leads somewhere `policy` refuses,
  *   before the request or when the connection resolves its host.
- * @throws {RedirectRefused} for more than `maxRedirects` redirects or a bad `Location`.
+ * @throws {TooManyRedirects} (from `@tendril/green-net`) for more than `maxRedirects`.
+ * @throws {HttpRequestError} (from `@tendril/green-net`) for a bad `Location`, or a failed request.
  * @throws {TypeError} (code `ERR_INVALID_URL`) for a URL that does not parse.
  * @example
  * ```ts
@@ -119,36 +122,37 @@ export async function guardedFetch(
   options: GuardedFetchOptions = {},
 ): Promise<{ response: FetchResponse; url: URL }> {
   const policy = options.policy ?? {};
-  const maxRedirects = options.maxRedirects ?? 5;
+  const own = options.init?.beforeRedirect;
+  let target = await checkTarget(url, policy);
   const init: FetchInit = {
     ...options.init,
-    redirect: "manual",
+    redirect: "follow",
+    maxRedirects: options.maxRedirects ?? 5,
     lookup: options.lookup ?? sharedGuardLookup(policy),
+    beforeRedirect: async (hop: RedirectHop) => {
+      const checked = await checkTarget(hop.to, policy);
+      if (own !== undefined) await own(hop);
+      target = checked;
+    },
   };
-  let target = await checkTarget(url, policy);
-  for (let hop = 0; ; hop++) {
-    let response: FetchResponse;
-    try {
-      response = await greenFetch(options.fetch, target.href, init);
-    } catch (error) {
-      // Refused at connect time by the guarded lookup: say so, not "request failed".
-      const cause = (error as { cause?: unknown })?.cause;
-      if (cause instanceof OutboundRefused) throw cause;
-      throw error;
-    }
-    const location =
-      response.status >= 300 && response.status < 400 ? response.headers.get("location") : null;
-    if (location === null) return { response, url: target };
-    await discardBody(response);
-    if (hop >= maxRedirects) {
-      throw new RedirectRefused(`${String(url)} redirected more than ${maxRedirects} times`);
-    }
-    let next: URL;
-    try {
-      next = new URL(location, target);
-    } catch {
-      throw new RedirectRefused(`${target.href} redirected to an invalid location`);
-    }
-    target = await checkTarget(next, policy);
+  let response: FetchResponse;
+  try {
+    response = await greenFetch(options.fetch, target.href, init);
+  } catch (error) {
+    // Refused at connect time by the guarded lookup: say so, not "request failed".
+    const cause = (error as { cause?: unknown })?.cause;
+    if (cause instanceof OutboundRefused) throw cause;
+    throw error;
   }
+  // A fetch function that followed a redirect without asking the hook: its answer comes from
+  // somewhere nobody checked.
+  if (response.url !== "" && withoutHash(response.url) !== withoutHash(target.href)) {
+    await discardBody(response);
+    const where = new URL(response.url);
+    throw new OutboundRefused(
+      `guardedFetch: the fetch function followed a redirect to ${response.url} without calling beforeRedirect; refused`,
+      { url: response.url, hostname: where.hostname },
+    );
+  }
+  return { response, url: target };
 }

@@ -17,7 +17,9 @@ import type {
 import { RedisQueue, type RedisQueueOptions, type RedisResult } from "./redis-queue.js";
 
 /**
- * Options of `RedisCrawlFrontier`: those of the `RedisQueue` it runs on.
+ * Options of `RedisCrawlFrontier`: those of the `RedisQueue` it runs on, except that
+ * `prefetch` defaults to 32: a crawl's fetches take URLs fast and in parallel, so reading
+ * ahead saves a round trip per URL.
  *
  * @example
  * ```ts
@@ -25,6 +27,12 @@ import { RedisQueue, type RedisQueueOptions, type RedisResult } from "./redis-qu
  * ```
  */
 export type RedisCrawlFrontierOptions = Omit<RedisQueueOptions, "codec">;
+
+// URLs one read takes beyond the waiting fetchers, unless `prefetch` says otherwise: enough
+// that most takes find a URL already read (no round trip), few enough that one worker does not
+// hoard the start of a crawl. They are pending on this worker meanwhile (taken over if it dies,
+// handed back by close()).
+const CRAWL_PREFETCH = 32;
 
 function isTask(value: unknown): value is FrontierTask {
   const t = value as FrontierTask;
@@ -65,7 +73,11 @@ export class RedisCrawlFrontier implements CrawlFrontier {
   readonly queue: RedisQueue<FrontierTask>;
 
   constructor(options: RedisCrawlFrontierOptions) {
-    this.queue = new RedisQueue<FrontierTask>({ ...options, codec: TASK_CODEC });
+    this.queue = new RedisQueue<FrontierTask>({
+      ...options,
+      prefetch: options.prefetch ?? CRAWL_PREFETCH,
+      codec: TASK_CODEC,
+    });
   }
 
   /** @inheritDoc */

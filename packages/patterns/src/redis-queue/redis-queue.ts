@@ -219,6 +219,19 @@ interface Entry {
   readonly fields: readonly string[];
 }
 
+/** One `taskDone` waiting for its batch: its DONE arguments and its caller. */
+interface Finishing {
+  readonly args: readonly (string | number)[];
+  resolve(reply: number[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The most `taskDone`s finished by one script run: bounds how long Redis is busy with one
+ * batch (a few hundred microseconds), since a script blocks every other client meanwhile.
+ */
+const MAX_FINISH_BATCH = 64;
+
 const JSON_CODEC: RedisQueueCodec<unknown> = {
   encode: (item) => {
     const text = JSON.stringify(item);
@@ -322,6 +335,9 @@ export class RedisQueue<T> implements AsyncIterable<T> {
   /** Items handed out by `get()` and not finished yet: item → entry ids (oldest first). */
   readonly #handed = new Map<unknown, string[]>();
   #getters = 0;
+  /** `taskDone` calls waiting for the next batch, and the batch loop while it runs. */
+  readonly #finishing: Finishing[] = [];
+  #flushing: Promise<void> | null = null;
   #lastReclaim = Number.NEGATIVE_INFINITY;
   #closed = false;
 
@@ -496,16 +512,16 @@ export class RedisQueue<T> implements AsyncIterable<T> {
     item?: T,
     options: RedisTaskDoneOptions<T, R> = {},
   ): Promise<RedisTaskDone> {
-    const id = this.#takeHanded(item, item === undefined);
     const maxKeys = checkCount("taskDone maxKeys", options.maxKeys, -1, 0);
+    const follows = options.put ?? [];
     const args: (string | number)[] = [
-      this.#group,
-      id,
+      "",
+      maxKeys,
       options.result === undefined ? "0" : "1",
       options.result === undefined ? "" : JSON.stringify(options.result),
-      maxKeys,
+      follows.length,
     ];
-    for (const follow of options.put ?? []) {
+    for (const follow of follows) {
       const key = follow.key ?? "";
       if (typeof key !== "string") {
         throw new TypeError(
@@ -514,9 +530,16 @@ export class RedisQueue<T> implements AsyncIterable<T> {
       }
       args.push(key, this.#codec.encode(follow.item));
     }
-    const reply = (await this.#call(null, () =>
-      runScript(this.#client, DONE, [this.#keys.stream, this.#keys.seen, this.#keys.results], args),
-    )) as number[];
+    this.#checkOpen();
+    // Invariant: the item leaves #handed only once its arguments are valid, so a bad argument
+    // leaves it unfinished and the call can be made again.
+    args[0] = this.#takeHanded(item, item === undefined);
+    const reply = await green(
+      new Promise<number[]>((resolve, reject) => {
+        this.#finishing.push({ args, resolve, reject });
+        this.#flushFinishing();
+      }),
+    );
     return {
       first: reply[0] === 1,
       added: reply[1] ?? 0,
@@ -686,6 +709,8 @@ export class RedisQueue<T> implements AsyncIterable<T> {
     this.#blocking = null;
     blocking?.disconnect();
     await this.#reading?.catch(() => undefined);
+    // taskDone calls made before close() still finish.
+    await this.#flushing;
     const ids = this.#buffer.splice(0).map((e) => e.id);
     try {
       if (ids.length > 0 && this.#client.status === "ready") await this.#handBack(ids);
@@ -842,6 +867,38 @@ export class RedisQueue<T> implements AsyncIterable<T> {
     if (ids === undefined || id === undefined) throw new UnknownItem(item);
     if (ids.length === 0) this.#handed.delete(key);
     return id;
+  }
+
+  /**
+   * Group commit: the `taskDone`s made while a batch is in flight go together in the next one,
+   * so under load each round trip finishes many items, and a lone `taskDone` waits for no
+   * timer. Batches run one at a time, in call order.
+   */
+  #flushFinishing(): void {
+    if (this.#flushing !== null) return;
+    this.#flushing = (async () => {
+      // Let the taskDone calls of this turn join the first batch.
+      await Promise.resolve();
+      while (this.#finishing.length > 0) {
+        const batch = this.#finishing.splice(0, MAX_FINISH_BATCH);
+        const args: (string | number)[] = [this.#group];
+        for (const finishing of batch) for (const arg of finishing.args) args.push(arg);
+        try {
+          const replies = (await runScript(
+            this.#client,
+            DONE,
+            [this.#keys.stream, this.#keys.seen, this.#keys.results],
+            args,
+          )) as number[][];
+          batch.forEach((finishing, i) => {
+            finishing.resolve(replies[i] ?? []);
+          });
+        } catch (error) {
+          for (const finishing of batch) finishing.reject(error);
+        }
+      }
+      this.#flushing = null;
+    })();
   }
 
   /** Makes pending entries claimable by any consumer at once. */
