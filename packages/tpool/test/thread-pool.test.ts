@@ -165,9 +165,10 @@ describe("ThreadPool", () => {
     const g = gate();
     const stuck = spawn(() => pool.execute("block", g.shared));
     await until(() => g.started() === 1, "the task runs");
+    const outcome = stuck.wait().catch((e: unknown) => e);
     await pool.close({ graceMs: 20 });
     expect(pool.closed).toBe(true);
-    const error = await stuck.wait().catch((e: unknown) => e);
+    const error = await outcome;
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/Terminating worker thread/);
   });
