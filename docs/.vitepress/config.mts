@@ -57,6 +57,7 @@ export const guideSidebar: DefaultTheme.SidebarItem[] = [
       { text: "DNS", link: "/dns" },
       { text: "Testing with the virtual hub", link: "/testing" },
       { text: "Debugging", link: "/debugging" },
+      { text: "Errors and their codes", link: "/errors" },
       { text: "Resources and thread-locals", link: "/resources" },
       { text: "Subprocesses, tpool, backdoor, websockets", link: "/eventlet-surface" },
       { text: "Scaling out on Redis", link: "/scaling-out" },

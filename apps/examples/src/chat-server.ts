@@ -213,7 +213,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     const service = serveWebSocket(
       http,
       (ws, request) => participant(webConnection(ws, `${request.socket.remoteAddress} (browser)`)),
-      { path: "/chat", maxPayload: 4096 },
+      { path: "/chat", maxPayloadBytes: 4096 },
     );
     web = { http, service };
   }

@@ -213,7 +213,7 @@ export async function runDistributedCrawl(
     const totals = sum(latest.values(), maxPages, performance.now() - started);
     const bytes = pages.reduce((n, p) => n + (p.ok ? p.bytes : 0), 0);
     const fetched = pages.filter((p) => p.ok).length;
-    if (!keep) await frontier.queue.destroy();
+    if (!keep) await frontier.queue.clear();
     return {
       pages,
       stats: {

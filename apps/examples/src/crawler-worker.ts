@@ -52,7 +52,7 @@ export async function runWorker(
   const frontier = new RedisCrawlFrontier({
     redis: config.redis,
     name: config.name,
-    visibilityTimeout: config.visibilityMs,
+    visibilityTimeoutMs: config.visibilityMs,
   });
   let last = 0;
   const crawler = crawl(config.urls, {
@@ -60,7 +60,7 @@ export async function runWorker(
     concurrency: config.concurrency,
     perOriginLimit: config.perOrigin,
     maxPages: config.maxPages,
-    pageTimeout: config.timeoutMs,
+    pageTimeoutMs: config.timeoutMs,
     ...(config.maxDepth !== undefined ? { maxDepth: config.maxDepth } : {}),
     onProgress(stats) {
       const now = performance.now();

@@ -14,11 +14,11 @@
 import { GreenPool, isTimeout, Queue, spawn, withTimeout } from "@tendril/core";
 import { urlopen } from "@tendril/green-net";
 import {
+  CallTimeout,
   type CrawlStats,
   crawl,
   extractLinks,
   type PageResult,
-  PageTimeoutError,
 } from "@tendril/patterns";
 import {
   bar,
@@ -74,7 +74,7 @@ export function outcome(page: PageResult): string {
   if (page.ok) return String(page.status);
   const error = page.error as { status?: unknown; code?: unknown; cause?: { code?: unknown } };
   if (typeof error?.status === "number") return String(error.status);
-  if (error?.code === "ERR_TENDRIL_PAGE_TIMEOUT") return "timeout";
+  if (error?.code === "ERR_TENDRIL_CALL_TIMEOUT") return "timeout";
   if (typeof error?.cause?.code === "string") return error.cause.code;
   if (typeof error?.code === "string") return error.code;
   return (page.error as Error)?.name ?? "error";
@@ -199,7 +199,7 @@ export async function crawlByHand(start: string, options: CrawlByHandOptions): P
 
   function failed(url: string, caught: unknown, began: number) {
     totals.failed++;
-    const error = isTimeout(caught) ? new PageTimeoutError(timeoutMs) : caught;
+    const error = isTimeout(caught) ? new CallTimeout(timeoutMs, "the page") : caught;
     onPage(
       { ok: false, url, depth: 0, referrer: null, error, ms: performance.now() - began },
       stats(),
@@ -279,7 +279,7 @@ export async function runCrawler(options: CrawlerOptions): Promise<CrawlReport> 
       concurrency,
       perOriginLimit: options.perOrigin ?? concurrency,
       maxPages: options.maxPages ?? 1000,
-      pageTimeout: options.timeoutMs ?? 2000,
+      pageTimeoutMs: options.timeoutMs ?? 2000,
       ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
       onProgress: (totals) => draw(totals),
     });

@@ -37,7 +37,7 @@ export type FeedResult =
 export function isLate(result: FeedResult): boolean {
   return (
     !result.ok &&
-    ["ERR_TENDRIL_DEADLINE", "ERR_TENDRIL_UPSTREAM_TIMEOUT"].includes(result.error.code)
+    ["ERR_TENDRIL_DEADLINE_TIMEOUT", "ERR_TENDRIL_CALL_TIMEOUT"].includes(result.error.code)
   );
 }
 

@@ -114,7 +114,7 @@ function hostOf(url) {
   try { return new URL(url).host; } catch { return url; }
 }
 
-const TIMEOUTS = ["ERR_TENDRIL_DEADLINE", "ERR_TENDRIL_UPSTREAM_TIMEOUT"];
+const TIMEOUTS = ["ERR_TENDRIL_DEADLINE_TIMEOUT", "ERR_TENDRIL_CALL_TIMEOUT"];
 const timedOut = (result) => !result.ok && TIMEOUTS.includes(result.error && result.error.code);
 
 function render(result) {

@@ -82,7 +82,7 @@ export async function startFeedScraper(
   const pool = new GreenPool(options.poolSize ?? 1000); // shared by every request
   const scrape = createFeedScraper({
     pool,
-    deadline,
+    deadlineMs: deadline,
     timeout: options.timeout ?? 2000,
     allowLoopback: options.allowLoopback ?? true,
   });

@@ -32,7 +32,7 @@ export function openRedisPool(url: string, max = 4): ResourcePool<Redis> {
     validate: (client) => client.status === "ready",
     destroy: (client) => client.disconnect(),
     max,
-    idleTimeout: 30_000,
+    idleTimeoutMs: 30_000,
   });
 }
 // #endregion pool

@@ -221,7 +221,7 @@ async function scenario(c: Case): Promise<Outcome> {
         return { ...CLEAN, followUpFailed: text === "ok" ? 0 : 1 };
       } finally {
         // Bounded: a cancelled request that kept its connection would hang close().
-        await withTimeout(2000, () => client.close()).catch(() => client.destroy());
+        await withTimeout(2000, () => client.close()).catch(() => client.close({ graceMs: 0 }));
       }
     }
     case "dns": {

@@ -18,7 +18,7 @@ import {
   type FetchFunction,
   guardedFetch,
   guardLookup,
-  OutboundRefusedError,
+  OutboundRefused,
 } from "@tendril/patterns";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Section } from "./results.js";
@@ -100,7 +100,7 @@ afterAll(async () => {
   section.write();
 });
 
-async function refusal(run: () => Promise<unknown>): Promise<OutboundRefusedError | unknown> {
+async function refusal(run: () => Promise<unknown>): Promise<OutboundRefused | unknown> {
   try {
     await run();
   } catch (error) {
@@ -114,8 +114,8 @@ describe("the outbound guard", () => {
     let refused = 0;
     for (const [url, category] of Object.entries(LITERALS)) {
       const error = await refusal(() => guardedFetch(url, { fetch: countingFetch }));
-      expect(error, url).toBeInstanceOf(OutboundRefusedError);
-      expect((error as OutboundRefusedError).category, url).toBe(category);
+      expect(error, url).toBeInstanceOf(OutboundRefused);
+      expect((error as OutboundRefused).category, url).toBe(category);
       refused++;
     }
     expect(fetched).toEqual([]);
@@ -130,8 +130,8 @@ describe("the outbound guard", () => {
     let refused = 0;
     for (const name of Object.keys(NAMES)) {
       const error = await refusal(() => guardedFetch(`http://${name}/`, { fetch: countingFetch }));
-      expect(error, name).toBeInstanceOf(OutboundRefusedError);
-      expect((error as OutboundRefusedError).hostname, name).toBe(name);
+      expect(error, name).toBeInstanceOf(OutboundRefused);
+      expect((error as OutboundRefused).hostname, name).toBe(name);
       refused++;
     }
     // At connect time too: the guarded lookup refuses what the check before the request would.
@@ -139,7 +139,7 @@ describe("the outbound guard", () => {
     const atConnect = await new Promise<unknown>((resolve) =>
       lookup("metadata.test", {}, (error) => resolve(error)),
     );
-    expect(atConnect).toBeInstanceOf(OutboundRefusedError);
+    expect(atConnect).toBeInstanceOf(OutboundRefused);
     expect(fetched).toEqual([]);
     section.record("names resolving to refused addresses", {
       inputsTried: Object.keys(NAMES).length + 1,
@@ -165,7 +165,7 @@ describe("the outbound guard", () => {
       const error = await refusal(() =>
         guardedFetch(`${base}/r?to=${encodeURIComponent(to)}`, { policy, fetch: countingFetch }),
       );
-      expect(error, to).toBeInstanceOf(OutboundRefusedError);
+      expect(error, to).toBeInstanceOf(OutboundRefused);
       expect(fetched, to).toHaveLength(1); // the first hop only
       expect(upstreamHits - hits, to).toBe(1);
     }
@@ -189,11 +189,11 @@ describe("the outbound guard", () => {
     ).resolves.toBeTruthy();
     // Allowing loopback does not allow private, nor link-local.
     await expect(checkOutbound("http://internal.test/", { allowLoopback: true })).rejects.toThrow(
-      OutboundRefusedError,
+      OutboundRefused,
     );
     await expect(
       checkOutbound("http://169.254.169.254/", { allowLoopback: true, allowPrivate: true }),
-    ).rejects.toThrow(OutboundRefusedError);
+    ).rejects.toThrow(OutboundRefused);
     section.record("allowed categories pass, others still refused", {
       inputsTried: 5,
       requestsMade: fetched.length,

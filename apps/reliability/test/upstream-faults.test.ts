@@ -149,7 +149,7 @@ describe("the feed scraper (dispatch pattern) under upstream faults", { timeout:
     const scraper = createFeedScraper({
       pool: new GreenPool(100),
       allowLoopback: true,
-      deadline,
+      deadlineMs: deadline,
       timeout: 1000,
       maxFeedBytes: 256 * 1024,
     });
@@ -216,9 +216,13 @@ describe("the client pattern after many cancellations", { timeout: 60_000 }, () 
     );
     let errors = 0;
     let timeouts = 0;
-    for await (const r of fetchAll(urls, { concurrency: 100, timeout: 20, maxBytes: 1 << 30 })) {
+    for await (const r of fetchAll(urls, {
+      concurrency: 100,
+      timeout: 20,
+      maxResponseBytes: 1 << 30,
+    })) {
       if (!r.ok) errors++;
-      if (!r.ok && (r.error as { code?: string }).code === "ERR_TENDRIL_FETCH_TIMEOUT") timeouts++;
+      if (!r.ok && (r.error as { code?: string }).code === "ERR_TENDRIL_CALL_TIMEOUT") timeouts++;
     }
     expect(errors).toBe(CANCELLED);
     // A normal request still succeeds, on the same default client, well before any pool limit

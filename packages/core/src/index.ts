@@ -11,7 +11,12 @@
 import "./node-version.js";
 
 /** Errors: one base class with a stable `code`, and the normal-exit error of killed threads. */
-export { GreenThreadExit, TendrilError } from "./errors.js";
+export {
+  GreenThreadExit,
+  TendrilError,
+  type TendrilErrorCode,
+  type TendrilErrorCodes,
+} from "./errors.js";
 
 /** The Node.js version gate that every Tendril package runs at import. */
 export { checkNodeVersion, MINIMUM_NODE_VERSION } from "./node-version.js";

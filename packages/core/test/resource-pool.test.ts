@@ -21,7 +21,7 @@ class Conn {
 }
 
 function makePool(
-  options: { max?: number; min?: number; idleTimeout?: number; order?: "lifo" | "fifo" } = {},
+  options: { max?: number; min?: number; idleTimeoutMs?: number; order?: "lifo" | "fifo" } = {},
 ) {
   const created: Conn[] = [];
   const destroyed: Conn[] = [];
@@ -210,9 +210,9 @@ describe("ResourcePool", () => {
       await pool.close();
     }));
 
-  test("idle resources are destroyed after idleTimeout on the hub's clock, keeping min", () =>
+  test("idle resources are destroyed after idleTimeoutMs on the hub's clock, keeping min", () =>
     withVirtualHub(async (hub) => {
-      const { pool, destroyed } = makePool({ max: 3, min: 1, idleTimeout: 1000 });
+      const { pool, destroyed } = makePool({ max: 3, min: 1, idleTimeoutMs: 1000 });
       const items = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
       for (const c of items) pool.release(c);
       const t0 = hub.now();
@@ -319,7 +319,7 @@ describe("ResourcePool", () => {
     expect(() => new ResourcePool({ create, max: 0 })).toThrow(RangeError);
     expect(() => new ResourcePool({ create, max: 1.5 })).toThrow(/received 1.5/);
     expect(() => new ResourcePool({ create, max: 2, min: 3 })).toThrow(/received 3/);
-    expect(() => new ResourcePool({ create, idleTimeout: -1 })).toThrow(/received -1/);
+    expect(() => new ResourcePool({ create, idleTimeoutMs: -1 })).toThrow(/received -1/);
     expect(() => new ResourcePool({ create, order: "random" as never })).toThrow(
       /received "random"/,
     );

@@ -277,6 +277,33 @@ describe("CappedSemaphore", () => {
       expect(await sem.acquire({ blocking: false })).toBe(false);
     }));
 
+  test("tryAcquire and tryRelease never wait: they answer as the blocking: false forms do", () =>
+    withVirtualHub(async () => {
+      const sem = new CappedSemaphore(1, 2);
+      expect(sem.tryAcquire()).toBe(true);
+      expect(sem.tryAcquire()).toBe(false);
+      expect(sem.counter).toBe(0);
+      expect(sem.tryRelease()).toBe(true);
+      expect(sem.tryRelease()).toBe(true);
+      expect(sem.tryRelease()).toBe(false);
+      expect(sem.counter).toBe(2);
+      // A waiting releaser hands its value over: tryAcquire takes it and lets the releaser go.
+      const releaser = spawn(() => sem.release());
+      await sleep(0);
+      expect(sem.releasing()).toBe(1);
+      expect(sem.tryAcquire()).toBe(true);
+      expect(await releaser.wait()).toBe(true);
+      expect(sem.counter).toBe(2);
+      // A waiting acquirer is handed tryRelease's value directly.
+      const zero = new CappedSemaphore(0, 0);
+      const acquirer = spawn(() => zero.acquire());
+      await sleep(0);
+      expect(zero.tryRelease()).toBe(true);
+      expect(await acquirer.wait()).toBe(true);
+      expect(zero.tryAcquire()).toBe(false);
+      expect(zero.tryRelease()).toBe(false);
+    }));
+
   test("balance is the lower bound's balance minus the upper bound's, as in Eventlet", () =>
     withVirtualHub(async () => {
       expect(new CappedSemaphore(2, 3).balance).toBe(1);

@@ -24,3 +24,6 @@ export {
   resolve,
   setDefaultResolver,
 } from "./dns/resolver.js";
+
+/** The codes of this package's errors (they extend `@tendril/core`'s `TendrilErrorCodes`). */
+export type { GreenNetErrorCode } from "./error-codes.js";

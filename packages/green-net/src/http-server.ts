@@ -8,6 +8,8 @@
 /** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
 import "./node-version.js";
 
+/** The codes of this package's errors (they extend `@tendril/core`'s `TendrilErrorCodes`). */
+export type { GreenNetErrorCode } from "./error-codes.js";
 /** HTTP server: a web-standard handler per request, each in its own green thread, on node:http. */
 export {
   type AccessLogEntry,

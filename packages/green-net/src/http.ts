@@ -9,6 +9,8 @@
 /** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
 import "./node-version.js";
 
+/** The codes of this package's errors (they extend `@tendril/core`'s `TendrilErrorCodes`). */
+export type { GreenNetErrorCode } from "./error-codes.js";
 /** HTTP client: green urlopen and fetch on undici, limits and typed errors; patch() for fetch users. */
 export type { ConcurrencyLimit } from "./http/concurrency.js";
 export {

@@ -9,6 +9,8 @@
 import "./node-version.js";
 
 // The main entry is the union of the light subpaths; each lists its exports once, there.
+/** Error codes: this package's `code`s, added to `@tendril/core`'s `TendrilErrorCodes`. */
+export type { GreenNetErrorCode, GreenNetErrorCodes } from "./error-codes.js";
 /** DNS: the green resolver (non-blocking, cached, `/etc/hosts`-aware) and its `dns.lookup` drop-in. */
 export * from "./dns.js";
 /** HTTP client: green urlopen and fetch on undici, limits and typed errors; patch() for fetch users. */

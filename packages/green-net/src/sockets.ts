@@ -9,6 +9,8 @@
 /** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
 import "./node-version.js";
 
+/** The codes of this package's errors (they extend `@tendril/core`'s `TendrilErrorCodes`). */
+export type { GreenNetErrorCode } from "./error-codes.js";
 /** Third-party I/O: sockets and requests any library opens in a green thread obey kill and Timeout. */
 export { unwatchIo, watchIo, watchingIo } from "./interrupt/watch-io.js";
 /** Sockets: listen, accept, connect, and the blocking-style GreenSocket; serve; TLS. */

@@ -12,6 +12,7 @@ import {
   lookup,
   parseHosts,
   Resolver,
+  type ResolverOptions,
   resolve,
   setDefaultResolver,
 } from "@tendril/green-net";
@@ -25,11 +26,11 @@ let dns: DnsServer;
 beforeEach(async () => {
   baseline = leakBaseline();
   dns = await startDnsServer({
-    "web.test": { A: ["127.0.0.1", "127.0.0.2"], AAAA: ["::1"], ttl: 60 },
-    "v4only.test": { A: ["127.0.0.3"], ttl: 60 },
-    "v6only.test": { AAAA: ["2001:db8::5"], ttl: 60 },
-    "short.test": { A: ["127.0.0.4"], ttl: 0 },
-    "long.test": { A: ["127.0.0.5"], ttl: 86_400 },
+    "web.test": { A: ["127.0.0.1", "127.0.0.2"], AAAA: ["::1"], ttlSeconds: 60 },
+    "v4only.test": { A: ["127.0.0.3"], ttlSeconds: 60 },
+    "v6only.test": { AAAA: ["2001:db8::5"], ttlSeconds: 60 },
+    "short.test": { A: ["127.0.0.4"], ttlSeconds: 0 },
+    "long.test": { A: ["127.0.0.5"], ttlSeconds: 86_400 },
     "broken.test": { servfail: true },
     "slow.test": { A: ["127.0.0.6"], delayMs: 50 },
   });
@@ -39,7 +40,7 @@ afterEach(async () => {
   await expectNoLeaks(baseline);
 });
 
-const resolverFor = (server: DnsServer, options = {}) =>
+const resolverFor = (server: DnsServer, options: ResolverOptions = {}) =>
   new Resolver({ servers: [server.address], hostsFile: null, ...options });
 
 function lookupAsync(
@@ -80,9 +81,9 @@ describe("resolve", () => {
       expect(resolver.queries).toBe(2);
     }));
 
-  test("clamps TTLs between minTtl and maxTtl", () =>
+  test("clamps TTLs between minTtlMs and maxTtlMs", () =>
     withVirtualHub(async (hub) => {
-      const resolver = resolverFor(dns, { minTtl: 5_000, maxTtl: 60_000 });
+      const resolver = resolverFor(dns, { minTtlMs: 5_000, maxTtlMs: 60_000 });
       await resolver.resolve("short.test", { family: 4 }); // TTL 0 -> kept 5 s
       await resolver.resolve("long.test", { family: 4 }); // TTL 1 day -> kept 60 s
       await hub.advance(4_999);
@@ -96,9 +97,9 @@ describe("resolve", () => {
       expect(resolver.queries).toBe(4);
     }));
 
-  test("a name that does not exist fails with a clear DnsError, remembered for negativeTtl", () =>
+  test("a name that does not exist fails with a clear DnsError, remembered for negativeTtlMs", () =>
     withVirtualHub(async (hub) => {
-      const resolver = resolverFor(dns, { negativeTtl: 2_000 });
+      const resolver = resolverFor(dns, { negativeTtlMs: 2_000 });
       const error = await resolver.resolve("nope.test", { family: 4 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DnsError);
       expect(error).toMatchObject({
@@ -177,7 +178,7 @@ describe("resolve", () => {
         const resolver = new Resolver({
           servers: [dns.address],
           hostsFile,
-          hostsCheckInterval: 1000,
+          hostsCheckIntervalMs: 1000,
         });
         expect(await resolver.resolve("web.test")).toEqual(["127.0.0.9", "::9"]);
         expect(await resolver.resolve("ALIAS.test", { family: 4 })).toEqual(["127.0.0.9"]);
@@ -225,7 +226,7 @@ describe("resolve", () => {
     await expect(resolver.resolve("x.test", { family: 5 as never })).rejects.toThrow(
       /family must be 0, 4 or 6, received 5/,
     );
-    expect(() => new Resolver({ minTtl: -1 })).toThrow(RangeError);
+    expect(() => new Resolver({ minTtlMs: -1 })).toThrow(RangeError);
     expect(() => new Resolver({ maxEntries: 1.5 })).toThrow(RangeError);
   });
 });
@@ -249,7 +250,7 @@ describe("startDnsServer (the test responder) checks records when they are regis
     expect(() => dns.set("v6.test", { A: ["::1"] })).toThrow(
       'an A record of "v6.test" must be an IPv4 address, received "::1"',
     );
-    expect(() => dns.set("ttl.test", { A: ["127.0.0.1"], ttl: -1 })).toThrow(RangeError);
+    expect(() => dns.set("ttl.test", { A: ["127.0.0.1"], ttlSeconds: -1 })).toThrow(RangeError);
     await expect(startDnsServer({ "bad.test": { AAAA: ["not an address"] } })).rejects.toThrow(
       /received "not an address"/,
     );

@@ -7,6 +7,7 @@ import {
   GreenPool,
   GreenThreadExit,
   getCurrent,
+  isTimeout,
   Semaphore,
   spawn,
   Timeout,
@@ -118,7 +119,7 @@ beforeEach(() => {
   });
 });
 afterEach(async () => {
-  await client?.destroy();
+  await client?.close({ graceMs: 0 });
   server.closeAllConnections();
   await expectNoLeaks(baseline);
 });
@@ -189,13 +190,13 @@ describe("HttpClient bounds concurrency with pool", () => {
       expect(seen.maxInFlight).toBe(1);
       expect(semaphore.counter).toBe(1);
     } finally {
-      await other.destroy();
+      await other.close({ graceMs: 0 });
     }
   });
 
   test("the slot is held until the body is read, and given back when the request fails", async () => {
     const semaphore = new Semaphore(1);
-    client = new HttpClient({ pool: semaphore, headersTimeout: 100 });
+    client = new HttpClient({ pool: semaphore, headersTimeoutMs: 100 });
     const response = await client.urlopen(`${base}/infinite`);
     expect(semaphore.counter).toBe(0);
     await response.cancel();
@@ -206,18 +207,19 @@ describe("HttpClient bounds concurrency with pool", () => {
 });
 
 describe("HttpClient deadlines", () => {
-  test("connectTimeout bounds connecting, name resolution included", async () => {
+  test("connectTimeoutMs bounds connecting, name resolution included", async () => {
     const never: LookupFunction = () => {};
-    client = new HttpClient({ connectTimeout: 100, lookup: never });
+    client = new HttpClient({ connectTimeoutMs: 100, lookup: never });
     const error = await client.urlopen("http://stuck.tendril.test/").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpTimeout);
     expect((error as HttpTimeout).phase).toBe("connect");
     expect((error as HttpTimeout).url).toBe("http://stuck.tendril.test/");
     expect((error as HttpTimeout).code).toBe("ERR_TENDRIL_HTTP_TIMEOUT");
+    expect(isTimeout(error)).toBe(true);
   });
 
-  test("headersTimeout bounds the wait for the response headers", async () => {
-    client = new HttpClient({ headersTimeout: 100 });
+  test("headersTimeoutMs bounds the wait for the response headers", async () => {
+    client = new HttpClient({ headersTimeoutMs: 100 });
     const error = await client.urlopen(`${base}/hang`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpTimeout);
     expect((error as HttpTimeout).phase).toBe("headers");
@@ -225,9 +227,9 @@ describe("HttpClient deadlines", () => {
     await waitFor(() => seen.closedEarly === 1, "the server to see the connection closed");
   });
 
-  test("bodyTimeout bounds the silence between body bytes", async () => {
+  test("bodyTimeoutMs bounds the silence between body bytes", async () => {
     client = new HttpClient();
-    const response = await client.urlopen(`${base}/head-then-hang`, { bodyTimeout: 100 });
+    const response = await client.urlopen(`${base}/head-then-hang`, { bodyTimeoutMs: 100 });
     const error = await response.text().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpTimeout);
     expect((error as HttpTimeout).phase).toBe("body");
@@ -235,8 +237,8 @@ describe("HttpClient deadlines", () => {
 });
 
 describe("HttpClient limits the response size", () => {
-  test("a declared Content-Length over maxResponseSize fails before any body is read", async () => {
-    client = new HttpClient({ maxResponseSize: 1024 * 1024 });
+  test("a declared Content-Length over maxResponseBytes fails before any body is read", async () => {
+    client = new HttpClient({ maxResponseBytes: 1024 * 1024 });
     const error = await client.urlopen(`${base}/big`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResponseTooLarge);
     expect((error as ResponseTooLarge).limit).toBe(1024 * 1024);
@@ -245,14 +247,14 @@ describe("HttpClient limits the response size", () => {
   });
 
   test("a HEAD response's Content-Length is not held against the limit", async () => {
-    client = new HttpClient({ maxResponseSize: 1024 });
+    client = new HttpClient({ maxResponseBytes: 1024 });
     const response = await client.urlopen(`${base}/big`, { method: "HEAD" });
     expect(response.headers.get("content-length")).toBe(String(4 * 1024 * 1024));
     expect(await response.bytes()).toHaveLength(0);
   });
 
   test("a 10 GB streamed response is cut at the limit, never read into memory", async () => {
-    client = new HttpClient({ maxResponseSize: 1024 * 1024 });
+    client = new HttpClient({ maxResponseBytes: 1024 * 1024 });
     const response = await client.urlopen(`${base}/infinite`);
     const error = await response.bytes().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResponseTooLarge);
@@ -262,7 +264,7 @@ describe("HttpClient limits the response size", () => {
   });
 
   test("an unread body is paused: the server cannot push more than the buffers hold", async () => {
-    client = new HttpClient({ maxResponseSize: Number.POSITIVE_INFINITY });
+    client = new HttpClient({ maxResponseBytes: Number.POSITIVE_INFINITY });
     const response = await client.urlopen(`${base}/infinite`);
     // Round trips on other connections let the server and the client run; the count of bytes
     // the server could write must stop moving. A client that read ahead would let the 10 GiB
@@ -279,7 +281,7 @@ describe("HttpClient limits the response size", () => {
   });
 
   test("reading chunk by chunk keeps memory flat over a long body", async () => {
-    client = new HttpClient({ maxResponseSize: 32 * 1024 * 1024 });
+    client = new HttpClient({ maxResponseBytes: 32 * 1024 * 1024 });
     const response = await client.urlopen(`${base}/infinite`);
     let total = 0;
     const error = await (async () => {
@@ -388,7 +390,7 @@ describe("HttpClient resolves names with its lookup", () => {
         await (await other.urlopen(`http://feeds.tendril.test:${port}/text`, { lookup })).text(),
       ).toBe("fine");
     } finally {
-      await other.destroy();
+      await other.close({ graceMs: 0 });
     }
     expect(asked).toEqual(["api.tendril.test", "feeds.tendril.test"]);
   });
@@ -414,10 +416,37 @@ describe("HttpClient options", () => {
   test("invalid options are refused with the value named", () => {
     expect(() => new HttpClient({ pool: 0 })).toThrow(/pool must be an integer >= 1, received 0/);
     expect(() => new HttpClient({ pool: "ten" as never })).toThrow(TypeError);
-    expect(() => new HttpClient({ headersTimeout: -1 })).toThrow(
-      /headersTimeout must be .* received -1/,
+    expect(() => new HttpClient({ headersTimeoutMs: -1 })).toThrow(
+      /headersTimeoutMs must be .* received -1/,
     );
     expect(() => new HttpClient({ maxRedirects: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe("HttpClient.close", () => {
+  test("waits for the requests in flight, then cuts the ones still running after graceMs", async () => {
+    client = new HttpClient();
+    const held = spawn(async () => (await client.urlopen(`${base}/held?ms=30`)).text());
+    const hung = spawn(() => client.urlopen(`${base}/hang`));
+    await waitFor(() => seen.inFlight === 2, "both requests to reach the server");
+    const closing = client.close({ graceMs: 200 });
+    // The held request finishes inside the grace period; the hung one is cut at its end.
+    expect(await held.wait()).toBe("held");
+    await closing;
+    const error = await hung.wait().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpRequestError);
+    await waitFor(() => seen.closedEarly === 1, "the server to see the hung request cut");
+  });
+
+  test("graceMs: 0 cuts every connection at once; a bad graceMs is refused with the value named", async () => {
+    client = new HttpClient();
+    await expect(client.close({ graceMs: -1 })).rejects.toThrow(
+      /graceMs must be a number >= 0, received -1/,
+    );
+    const hung = spawn(() => client.urlopen(`${base}/hang`));
+    await waitFor(() => seen.inFlight === 1, "the request to reach the server");
+    await client.close({ graceMs: 0 });
+    expect(await hung.wait().catch((e: unknown) => e)).toBeInstanceOf(HttpRequestError);
   });
 });
 
@@ -431,7 +460,7 @@ describe("HttpClient.fetch", () => {
   });
 
   test("applies the client's limits and names the URL in its errors", async () => {
-    client = new HttpClient({ maxResponseSize: 1024, headersTimeout: 100 });
+    client = new HttpClient({ maxResponseBytes: 1024, headersTimeoutMs: 100 });
     await expect(client.fetch(`${base}/big`)).rejects.toBeInstanceOf(ResponseTooLarge);
     const timeout = await client.fetch(`${base}/hang`).catch((e: unknown) => e);
     expect(timeout).toBeInstanceOf(HttpTimeout);

@@ -25,7 +25,7 @@ beforeAll(async () => {
       const body = request.method === "POST" ? await request.text() : "";
       return new Response(`ok ${body.length}`);
     },
-    { maxHeaderSize: 8192, headersTimeout: 2000, requestTimeout: 3000 },
+    { maxHeaderBytes: 8192, headersTimeoutMs: 2000, requestTimeoutMs: 3000 },
   );
   port = (server.address() as AddressInfo).port;
 });
@@ -141,13 +141,13 @@ describe("bodies that break the chunked framing", () => {
 });
 
 describe("oversize and smuggling attempts", () => {
-  test("headers over maxHeaderSize get 431", async () => {
+  test("headers over maxHeaderBytes get 431", async () => {
     const reply = await send(`GET / HTTP/1.1\r\nHost: t\r\nX-Big: ${"x".repeat(10_000)}\r\n\r\n`);
     expect(statusOf(reply)).toBe(431);
     expect(handled).toBe(0);
   });
 
-  test("many small headers over maxHeaderSize get 431", async () => {
+  test("many small headers over maxHeaderBytes get 431", async () => {
     const headers = Array.from({ length: 400 }, (_, i) => `X-H${i}: ${"v".repeat(20)}\r\n`).join(
       "",
     );

@@ -84,7 +84,7 @@ describe("HttpServer.close()", () => {
     await until(() => halfSent.socket.bytesWritten > 0);
     await macrotask();
     // With no grace limit at all, close() can only resolve because these are closed now —
-    // not after keepAliveTimeout (5 s) or headersTimeout (60 s).
+    // not after keepAliveTimeoutMs (5 s) or headersTimeoutMs (60 s).
     await server.close({ graceMs: Number.POSITIVE_INFINITY });
     await Promise.all([keepAlive.closed, silent.closed, halfSent.closed]);
     expect(statusLines(keepAlive.received())).toEqual(["HTTP/1.1 200 OK"]);

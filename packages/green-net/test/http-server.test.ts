@@ -340,14 +340,14 @@ describe("the handler's Request", () => {
 });
 
 describe("serveHttp enforces its limits", () => {
-  test("a declared body over maxBodySize gets 413 without calling the handler", async () => {
+  test("a declared body over maxBodyBytes gets 413 without calling the handler", async () => {
     let called = 0;
     const server = await serve(
       () => {
         called++;
         return new Response("no");
       },
-      { maxBodySize: 1024 },
+      { maxBodyBytes: 1024 },
     );
     const { status, headers } = await get(`${server.url}/`, {
       method: "POST",
@@ -369,7 +369,7 @@ describe("serveHttp enforces its limits", () => {
           throw e;
         }
       },
-      { maxBodySize: 1000 },
+      { maxBodyBytes: 1000 },
     );
     const port = (server.address() as AddressInfo).port;
     const chunk = "x".repeat(600);
@@ -401,8 +401,8 @@ describe("serveHttp enforces its limits", () => {
     expect((await get(`${server.url}/${"a".repeat(50)}`)).status).toBe(200);
   });
 
-  test("headers over maxHeaderSize get 431", async () => {
-    const server = await serve(() => new Response("no"), { maxHeaderSize: 2048 });
+  test("headers over maxHeaderBytes get 431", async () => {
+    const server = await serve(() => new Response("no"), { maxHeaderBytes: 2048 });
     const port = (server.address() as AddressInfo).port;
     const reply = await raw(
       port,
@@ -413,8 +413,8 @@ describe("serveHttp enforces its limits", () => {
 
   test("a client that never finishes its headers gets 408 (slowloris)", async () => {
     const server = await serve(() => new Response("no"), {
-      headersTimeout: 200,
-      requestTimeout: 400,
+      headersTimeoutMs: 200,
+      requestTimeoutMs: 400,
     });
     const port = (server.address() as AddressInfo).port;
     const reply = await raw(port, "GET / HTTP/1.1\r\nHost: t\r\nX-Slow: 1\r\n");
@@ -424,8 +424,8 @@ describe("serveHttp enforces its limits", () => {
   test("a server fed a GreenListener still enforces the header timeout", async () => {
     const listener = await listen(["127.0.0.1", 0]);
     const server = await serveHttp(listener, () => new Response("no"), {
-      headersTimeout: 200,
-      requestTimeout: 400,
+      headersTimeoutMs: 200,
+      requestTimeoutMs: 400,
     });
     servers.push(server);
     const reply = await raw(
@@ -435,10 +435,10 @@ describe("serveHttp enforces its limits", () => {
     expect(reply).toMatch(/^HTTP\/1\.1 408 /);
   });
 
-  test("a body that does not arrive within requestTimeout gets 408", async () => {
+  test("a body that does not arrive within requestTimeoutMs gets 408", async () => {
     const server = await serve(async (request) => new Response(await request.text()), {
-      headersTimeout: 200,
-      requestTimeout: 300,
+      headersTimeoutMs: 200,
+      requestTimeoutMs: 300,
     });
     const port = (server.address() as AddressInfo).port;
     const reply = await raw(
@@ -450,14 +450,14 @@ describe("serveHttp enforces its limits", () => {
 });
 
 describe("serveHttp keeps connections alive", () => {
-  test("requests on one connection reuse it, and an idle one is closed after keepAliveTimeout", async () => {
+  test("requests on one connection reuse it, and an idle one is closed after keepAliveTimeoutMs", async () => {
     const sockets = new Set<number>();
     const server = await serve(
       (_request, info) => {
         sockets.add(info.remotePort);
         return new Response("ok");
       },
-      { keepAliveTimeout: 150 },
+      { keepAliveTimeoutMs: 150 },
     );
     const port = (server.address() as AddressInfo).port;
     const socket = netConnect(port, "127.0.0.1");
@@ -556,7 +556,7 @@ describe("a client that disconnects kills its request's thread", () => {
       expect(ending).toBeInstanceOf(GreenThreadExit);
       expect(reported).toEqual([]);
     } finally {
-      await client.destroy();
+      await client.close({ graceMs: 0 });
       upstream.closeAllConnections();
       await new Promise((resolve) => upstream.close(resolve));
     }
@@ -761,8 +761,8 @@ describe("serveHttp listens where it is told", () => {
       /handler must be a function, received "handler"/,
     );
     await expect(
-      serveHttp({ port: 0 }, () => new Response(""), { maxBodySize: -1 }),
-    ).rejects.toThrow(/maxBodySize must be an integer >= 0, received -1/);
+      serveHttp({ port: 0 }, () => new Response(""), { maxBodyBytes: -1 }),
+    ).rejects.toThrow(/maxBodyBytes must be an integer >= 0, received -1/);
     await expect(serveHttp(true as never, () => new Response(""))).rejects.toThrow(TypeError);
   });
 });
@@ -803,8 +803,8 @@ describe.skipIf(!hasCurl())("curl against serveHttp", () => {
     expect(result.stdout).toBe("read 5000");
   });
 
-  test("Expect: 100-continue over maxBodySize gets 413 and no 100", async () => {
-    const server = await serve(() => new Response("never"), { maxBodySize: 100 });
+  test("Expect: 100-continue over maxBodyBytes gets 413 and no 100", async () => {
+    const server = await serve(() => new Response("never"), { maxBodyBytes: 100 });
     const result = await curl([
       "-v",
       "-H",

@@ -95,7 +95,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   unpatch();
-  await client?.destroy();
+  await client?.close({ graceMs: 0 });
   server.closeAllConnections();
   await expectNoLeaks(baseline);
 });
@@ -148,7 +148,7 @@ describe("patch", () => {
   });
 
   test("the client's concurrency limit and size limit apply to the global fetch", async () => {
-    client = new HttpClient({ pool: 2, maxResponseSize: 64 * 1024 });
+    client = new HttpClient({ pool: 2, maxResponseBytes: 64 * 1024 });
     patch(client);
     const threads = Array.from({ length: 6 }, (_, i) =>
       spawn(async () => (await globalThis.fetch(`http://127.0.0.1:${port}/feed/${i}`)).text()),

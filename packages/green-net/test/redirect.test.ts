@@ -79,7 +79,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   const client = setDefaultHttpClient(null);
-  await client?.destroy();
+  await client?.close({ graceMs: 0 });
   a.server.closeIdleConnections();
   b.server.closeIdleConnections();
   await expectNoLeaks(baseline);

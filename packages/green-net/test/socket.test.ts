@@ -112,17 +112,17 @@ describe("GreenSocket reading", () => {
     }
   });
 
-  test("readLine fails with LineTooLong past maxLength and leaves the bytes buffered", async () => {
+  test("readLine fails with LineTooLong past maxLineBytes and leaves the bytes buffered", async () => {
     const [a, b] = await tcpPair();
     try {
       await a.sendall("x".repeat(20));
-      const error = await b.readLine({ maxLength: 10 }).catch((e: unknown) => e);
+      const error = await b.readLine({ maxLineBytes: 10 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LineTooLong);
       expect((error as LineTooLong).code).toBe("ERR_TENDRIL_LINE_TOO_LONG");
       expect(text(await b.recvExactly(20))).toBe("x".repeat(20));
       await a.sendall("short\nlong-line-here\n");
-      expect(await b.readLine({ maxLength: 6 })).toBe("short\n");
-      await expect(b.readLine({ maxLength: 6 })).rejects.toBeInstanceOf(LineTooLong);
+      expect(await b.readLine({ maxLineBytes: 6 })).toBe("short\n");
+      await expect(b.readLine({ maxLineBytes: 6 })).rejects.toBeInstanceOf(LineTooLong);
     } finally {
       await a.close();
       await b.close();

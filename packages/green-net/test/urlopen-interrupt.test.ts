@@ -44,7 +44,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   for (const res of open) res.destroy();
-  await client.destroy();
+  await client.close({ graceMs: 0 });
   await expectNoLeaks(baseline);
 });
 

@@ -104,7 +104,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   const client = setDefaultHttpClient(null);
-  await client?.destroy();
+  await client?.close({ graceMs: 0 });
   server.closeIdleConnections();
   await expectNoLeaks(baseline);
 });
@@ -282,7 +282,7 @@ describe("urlopen", () => {
     const first = getDefaultHttpClient();
     expect(getDefaultHttpClient()).toBe(first);
     expect(setDefaultHttpClient(null)).toBe(first);
-    await first.destroy();
+    await first.close({ graceMs: 0 });
     expect(getDefaultHttpClient()).not.toBe(first);
     expect(() => setDefaultHttpClient({} as never)).toThrow(TypeError);
   });

@@ -158,12 +158,12 @@ describe("watchIo()", () => {
           }),
         );
         const outcome = t.wait().catch((e: unknown) => e);
-        await until(() => peers.size === 1, "the connection to arrive");
+        await waitFor(() => peers.size === 1, "the connection to arrive");
         await hub.advance(100);
         const error = await outcome;
         expect(error).toBeInstanceOf(Timeout);
         expect(opened[0]?.destroyed).toBe(true);
-        await until(() => closedByClient === 1, "the peer to see the close");
+        await waitFor(() => closedByClient === 1, "the peer to see the close");
       },
       { autojump: false },
     ));
@@ -180,12 +180,12 @@ describe("watchIo()", () => {
           });
         }),
     );
-    await until(() => peers.size === 1, "the connection to arrive");
+    await waitFor(() => peers.size === 1, "the connection to arrive");
     const kill = t.kill();
     expect(socket?.destroyed).toBe(true);
     await kill;
     await expect(t.wait()).rejects.toBeInstanceOf(GreenThreadExit);
-    await until(() => closedByClient === 1, "the peer to see the close");
+    await waitFor(() => closedByClient === 1, "the peer to see the close");
   });
 
   test("a tick queued outside green threads stays outside: its socket is never touched", () =>

@@ -139,13 +139,13 @@ describe("websockets", () => {
     expect((error as Error).message).toMatch(/Unexpected server response: 404/);
   });
 
-  test("a message over maxPayload closes the connection with 1009; the handler's recv fails", async () => {
+  test("a message over maxPayloadBytes closes the connection with 1009; the handler's recv fails", async () => {
     let handlerError: unknown;
     const { url } = await serve(
       async (ws) => {
         handlerError = await ws.recv().catch((e: unknown) => e);
       },
-      { maxPayload: 16 },
+      { maxPayloadBytes: 16 },
     );
     const ws = await connectWebSocket(url);
     await ws.send("x".repeat(17));
@@ -209,7 +209,7 @@ describe("websockets", () => {
     expect(() => serveWebSocket(server, echo, { path: "ws" })).toThrow(
       /path must be a string starting with "\/", received "ws"/,
     );
-    expect(() => serveWebSocket(server, echo, { maxPayload: 0 })).toThrow(RangeError);
+    expect(() => serveWebSocket(server, echo, { maxPayloadBytes: 0 })).toThrow(RangeError);
     const { url } = await serve(echo);
     const ws = await connectWebSocket(url);
     await expect(ws.send(42 as unknown as string)).rejects.toThrow(

@@ -8,6 +8,10 @@
 /** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
 import "./node-version.js";
 
+/** Error codes: this package's `code`s, added to `@tendril/core`'s `TendrilErrorCodes`. */
+export type { PatternsErrorCode, PatternsErrorCodes } from "./error-codes.js";
+/** The recipes' one timeout: a single call (URL, page, upstream call) ran past its limit. */
+export { CallTimeout } from "./call-timeout.js";
 /** Client pattern: the recursive crawler (queue, pool, seen-set, politeness, page budget). */
 export {
   Crawl,
@@ -15,7 +19,6 @@ export {
   type CrawlStats,
   crawl,
   type PageResult,
-  PageTimeoutError,
 } from "./client/crawl.js";
 /** Client pattern: the seam for a crawl frontier shared by many processes. */
 export type {
@@ -29,19 +32,17 @@ export { type ExtractLinksOptions, extractLinks } from "./client/extract-links.j
 export {
   type FetchAllOptions,
   type FetchResult,
-  FetchTimeoutError,
   fetchAll,
 } from "./client/fetch-all.js";
 /** Client pattern: the HTTP GET the recipes call, which a caller may replace. */
 export type { FetchFunction, FetchInit, FetchResponse } from "./client/fetch-function.js";
 /** Dispatch pattern: fan-out on a global pool through a per-request pile, with partial results. */
 export {
-  DeadlineExceededError,
+  DeadlineExceeded,
   type DispatchOptions,
   dispatch,
-  FanoutLimitError,
+  FanoutLimitExceeded,
   type Settled,
-  UpstreamTimeoutError,
 } from "./dispatch/dispatch.js";
 export {
   type GuardedFetchOptions,
@@ -54,7 +55,7 @@ export {
   checkOutbound,
   guardLookup,
   type OutboundPolicy,
-  OutboundRefusedError,
+  OutboundRefused,
 } from "./dispatch/outbound-guard.js";
 /** Server pattern: a bounded accept loop with graceful shutdown and one loop per core. */
 export {

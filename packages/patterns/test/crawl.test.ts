@@ -1,6 +1,6 @@
 import { sleep } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
-import { type CrawlStats, crawl, type PageResult, PageTimeoutError } from "@tendril/patterns";
+import { CallTimeout, type CrawlStats, crawl, type PageResult } from "@tendril/patterns";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type LocalServer, redirect, reply, startServer } from "./local-http.js";
 
@@ -77,7 +77,7 @@ describe("crawl", () => {
         perOriginLimit: 2,
         concurrency: 50,
         maxPages: 20,
-        pageTimeout: 300,
+        pageTimeoutMs: 300,
       }),
     );
     // Reached, never passed: two at a time, not one.
@@ -113,15 +113,15 @@ describe("crawl", () => {
     expect(crawler.stats().inFlight).toBe(0);
   });
 
-  test("a page slower than pageTimeout is a failed page with a PageTimeoutError", () =>
+  test("a page slower than pageTimeout is a failed page with a CallTimeout", () =>
     withVirtualHub(async (hub) => {
       const fetch = async (url: string) => {
         await sleep(url.endsWith("/slow") ? 5_000 : 10);
         return new Response(page("/slow"), { headers: { "content-type": "text/html" } });
       };
-      const pages = await run(crawl(["http://site.test/"], { fetch, pageTimeout: 200 }));
+      const pages = await run(crawl(["http://site.test/"], { fetch, pageTimeoutMs: 200 }));
       const slow = pages.find((p) => p.url === "http://site.test/slow");
-      expect(!slow?.ok && slow?.error).toBeInstanceOf(PageTimeoutError);
+      expect(!slow?.ok && slow?.error).toBeInstanceOf(CallTimeout);
       expect(pages.find((p) => p.url === "http://site.test/")).toMatchObject({ ok: true });
       // The deadline fired at 200 ms after the slow page began, not when the page came.
       expect(hub.now()).toBe(10 + 200);
@@ -134,7 +134,7 @@ describe("crawl", () => {
         await sleep(5_000);
         return new Response(page(), { headers: { "content-type": "text/html" } });
       };
-      const crawler = crawl(["http://site.test/slow"], { fetch, pageTimeout: 10_000 });
+      const crawler = crawl(["http://site.test/slow"], { fetch, pageTimeoutMs: 10_000 });
       const reader = spawn(async () => run(crawler));
       await sleep(50); // virtual time: the reader is parked, the only page takes 5 s
       expect(crawler.stats().inFlight).toBe(1);

@@ -1,11 +1,11 @@
 import { GreenPool, sleep, spawn } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import {
-  DeadlineExceededError,
+  CallTimeout,
+  DeadlineExceeded,
   dispatch,
-  FanoutLimitError,
+  FanoutLimitExceeded,
   type Settled,
-  UpstreamTimeoutError,
 } from "@tendril/patterns";
 import { describe, expect, test } from "vitest";
 
@@ -40,11 +40,11 @@ describe("dispatch", () => {
       expect(results[2]).toMatchObject({ ok: true, value: 30 });
     }));
 
-  test("a call past its own timeout becomes an UpstreamTimeoutError entry", () =>
+  test("a call past its own timeout becomes an CallTimeout entry", () =>
     withVirtualHub(async (hub) => {
       const results = await dispatch([5, 500], (ms) => after(ms, ms), { timeout: 100 });
       expect(results[0]).toMatchObject({ ok: true, value: 5 });
-      expect(errorOf(results[1])).toBeInstanceOf(UpstreamTimeoutError);
+      expect(errorOf(results[1])).toBeInstanceOf(CallTimeout);
       expect(hub.now()).toBe(100);
     }));
 
@@ -59,14 +59,14 @@ describe("dispatch", () => {
           if (ms === 1000) finishedSlow = true;
           return ms;
         },
-        { pool, deadline: 50 },
+        { pool, deadlineMs: 50 },
       );
       expect(hub.now()).toBe(50);
       expect(results[0]).toMatchObject({ ok: true, value: 10 });
       expect(results[2]).toMatchObject({ ok: true, value: 20 });
       const slow = errorOf(results[1]);
-      expect(slow).toBeInstanceOf(DeadlineExceededError);
-      expect((slow as DeadlineExceededError).started).toBe(true);
+      expect(slow).toBeInstanceOf(DeadlineExceeded);
+      expect((slow as DeadlineExceeded).started).toBe(true);
       await sleep(0);
       expect(pool.running()).toBe(0); // the straggler gave its slot back
       expect(finishedSlow).toBe(false);
@@ -78,11 +78,11 @@ describe("dispatch", () => {
       const hog = spawn(() => dispatch([1000, 1000], (ms) => sleep(ms), { pool }));
       for (let i = 0; i < 10 && pool.free() > 0; i++) await sleep(0);
       expect(pool.free()).toBe(0);
-      const results = await dispatch([1, 2], (n) => n, { pool, deadline: 100 });
+      const results = await dispatch([1, 2], (n) => n, { pool, deadlineMs: 100 });
       expect(hub.now()).toBe(100);
       for (const r of results) {
-        expect(errorOf(r)).toBeInstanceOf(DeadlineExceededError);
-        expect((errorOf(r) as DeadlineExceededError).started).toBe(false);
+        expect(errorOf(r)).toBeInstanceOf(DeadlineExceeded);
+        expect((errorOf(r) as DeadlineExceeded).started).toBe(false);
       }
       await hog.wait();
     }));
@@ -112,7 +112,7 @@ describe("dispatch", () => {
         return 1;
       };
       await expect(dispatch([1, 2, 3], fn, { maxFanout: 2 })).rejects.toBeInstanceOf(
-        FanoutLimitError,
+        FanoutLimitExceeded,
       );
       expect(calls).toBe(0);
       expect((await dispatch([1, 2], fn, { maxFanout: 2 })).length).toBe(2);
@@ -143,12 +143,12 @@ describe("dispatch", () => {
 
   test("an empty list is an empty result at once", () =>
     withVirtualHub(async (hub) => {
-      expect(await dispatch([], () => 1, { deadline: 10 })).toEqual([]);
+      expect(await dispatch([], () => 1, { deadlineMs: 10 })).toEqual([]);
       expect(hub.now()).toBe(0);
     }));
 
   test("rejects bad options with errors naming the value", async () => {
-    await expect(dispatch([1], () => 1, { deadline: -1 })).rejects.toThrow(/deadline.*-1/);
+    await expect(dispatch([1], () => 1, { deadlineMs: -1 })).rejects.toThrow(/deadline.*-1/);
     await expect(dispatch([1], () => 1, { maxFanout: 1.5 })).rejects.toThrow(/maxFanout.*1.5/);
     await expect(dispatch([1], "nope" as never)).rejects.toThrow(/fn must be a function/);
   });

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { GreenPool } from "@tendril/core";
 import { HttpError, listen, ResponseTooLarge, serveHttp } from "@tendril/green-net";
-import { OutboundRefusedError } from "@tendril/patterns";
+import { OutboundRefused } from "@tendril/patterns";
 import {
   createFeedScraper,
   type FeedTitleResult,
@@ -57,9 +57,7 @@ describe("fetchFeedTitle", () => {
 
   test("refuses loopback unless allowed, before any request is made", async () => {
     const before = feeds.hits.get("/rss.xml") ?? 0;
-    await expect(fetchFeedTitle(feeds.url("/rss.xml"))).rejects.toBeInstanceOf(
-      OutboundRefusedError,
-    );
+    await expect(fetchFeedTitle(feeds.url("/rss.xml"))).rejects.toBeInstanceOf(OutboundRefused);
     expect(feeds.hits.get("/rss.xml") ?? 0).toBe(before);
   });
 
@@ -103,7 +101,12 @@ describe("createFeedScraper", () => {
   });
 
   test("POST JSON: partial results, a failed feed is an error entry and the request succeeds", async () => {
-    const handler = createFeedScraper({ pool, ...allow, maxFeedBytes: 16 * 1024, deadline: 1_000 });
+    const handler = createFeedScraper({
+      pool,
+      ...allow,
+      maxFeedBytes: 16 * 1024,
+      deadlineMs: 1_000,
+    });
     const urls = [
       feeds.url("/rss.xml"),
       feeds.url("/error.xml"),
@@ -125,23 +128,23 @@ describe("createFeedScraper", () => {
     expect(codes).toEqual([
       "ok",
       "ERR_TENDRIL_HTTP_STATUS",
-      "ERR_TENDRIL_FEED_PARSE",
+      "ERR_TENDRIL_INVALID_FEED",
       "ERR_TENDRIL_HTTP_RESPONSE_TOO_LARGE",
-      "ERR_TENDRIL_DEADLINE",
+      "ERR_TENDRIL_DEADLINE_TIMEOUT",
       "ERR_INVALID_URL",
     ]);
     expect(body.results.map((r) => r.url)).toEqual(urls);
   });
 
   test("a feed slower than its timeout is an upstream timeout entry", async () => {
-    const handler = createFeedScraper({ pool, ...allow, timeout: 200, deadline: 4_000 });
+    const handler = createFeedScraper({ pool, ...allow, timeout: 200, deadlineMs: 4_000 });
     const response = await handler(
       post(`${feeds.url("/slow.xml")}\n${feeds.url("/rss.xml")}`, { accept: "application/json" }),
     );
     const body = (await response.json()) as { results: FeedTitleResult[] };
     expect(body.results[0]).toMatchObject({
       ok: false,
-      error: { code: "ERR_TENDRIL_UPSTREAM_TIMEOUT" },
+      error: { code: "ERR_TENDRIL_CALL_TIMEOUT" },
     });
     expect(body.results[1]).toMatchObject({ ok: true, title: "RSS Feed" });
     expect(body.results[0]?.ms).toBeGreaterThanOrEqual(190);
@@ -180,7 +183,7 @@ describe("createFeedScraper", () => {
   });
 
   test("on serveHttp: titles over real HTTP, and a client that gives up cancels its fetches", async () => {
-    const handler = createFeedScraper({ pool, ...allow, deadline: 30_000, timeout: 30_000 });
+    const handler = createFeedScraper({ pool, ...allow, deadlineMs: 30_000, timeout: 30_000 });
     const server = await serveHttp(await listen(["127.0.0.1", 0]), handler);
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     try {

@@ -1,4 +1,5 @@
-import { FeedParseError, parseFeedTitle } from "@tendril/patterns/feed-scraper";
+import { InvalidFeed, parseFeedTitle } from "@tendril/patterns/feed-scraper";
+
 import { describe, expect, test } from "vitest";
 
 describe("parseFeedTitle", () => {
@@ -48,10 +49,10 @@ describe("parseFeedTitle", () => {
   test("refuses external entities instead of reading files", () => {
     const xml = `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
       <rss version="2.0"><channel><title>&xxe;</title></channel></rss>`;
-    expect(() => parseFeedTitle(xml)).toThrow(FeedParseError);
+    expect(() => parseFeedTitle(xml)).toThrow(InvalidFeed);
   });
 
-  test("a document that is not a feed is a FeedParseError with a stable code", () => {
+  test("a document that is not a feed is a InvalidFeed with a stable code", () => {
     for (const text of ["<html><body>hi</body></html>", "not xml at all", ""]) {
       let error: unknown;
       try {
@@ -59,8 +60,8 @@ describe("parseFeedTitle", () => {
       } catch (e) {
         error = e;
       }
-      expect(error, text).toBeInstanceOf(FeedParseError);
-      expect((error as FeedParseError).code).toBe("ERR_TENDRIL_FEED_PARSE");
+      expect(error, text).toBeInstanceOf(InvalidFeed);
+      expect((error as InvalidFeed).code).toBe("ERR_TENDRIL_INVALID_FEED");
     }
   });
 });

@@ -1,6 +1,6 @@
 import { GreenPool } from "@tendril/core";
 import { HttpError } from "@tendril/green-net";
-import { type FetchResult, FetchTimeoutError, fetchAll } from "@tendril/patterns";
+import { CallTimeout, type FetchResult, fetchAll } from "@tendril/patterns";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type LocalServer, reply, startServer } from "./local-http.js";
 
@@ -67,7 +67,7 @@ describe("fetchAll", () => {
   test("failures are entries and the loop goes on", async () => {
     const results = await collect(
       fetchAll([site.url("/missing"), site.url("/big"), site.url("/fast"), "http://127.0.0.1:1/"], {
-        maxBytes: 10_000,
+        maxResponseBytes: 10_000,
       }),
     );
     expect(results[0]?.ok).toBe(false);
@@ -80,11 +80,11 @@ describe("fetchAll", () => {
     expect(results[3]?.ok).toBe(false);
   });
 
-  test("a URL slower than timeout becomes a FetchTimeoutError entry", async () => {
+  test("a URL slower than timeout becomes a CallTimeout entry", async () => {
     const results = await collect(
       fetchAll([site.url("/hang"), site.url("/fast")], { timeout: 100 }),
     );
-    expect(!results[0]?.ok && results[0]?.error).toBeInstanceOf(FetchTimeoutError);
+    expect(!results[0]?.ok && results[0]?.error).toBeInstanceOf(CallTimeout);
     expect(results[1]?.ok).toBe(true);
   });
 

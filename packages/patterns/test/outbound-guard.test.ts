@@ -6,8 +6,9 @@ import {
   guardedFetch,
   guardLookup,
   type OutboundPolicy,
-  OutboundRefusedError,
+  OutboundRefused,
 } from "@tendril/patterns";
+
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { type Route, redirect, reply, startServer } from "./local-http.js";
@@ -24,8 +25,7 @@ async function verdict(address: string, policy: OutboundPolicy = {}): Promise<st
     await checkOutbound(`http://${host}/`, policy);
     return "allowed";
   } catch (error) {
-    if (error instanceof OutboundRefusedError && error.category !== undefined)
-      return error.category;
+    if (error instanceof OutboundRefused && error.category !== undefined) return error.category;
     throw error;
   }
 }
@@ -142,9 +142,9 @@ describe("checkOutbound", () => {
       "http://0.0.0.0/",
     ]) {
       const error = await checkOutbound(url).catch((e: unknown) => e);
-      expect(error, url).toBeInstanceOf(OutboundRefusedError);
-      expect((error as OutboundRefusedError).code).toBe("ERR_TENDRIL_OUTBOUND_REFUSED");
-      expect((error as OutboundRefusedError).category).toBe("loopback");
+      expect(error, url).toBeInstanceOf(OutboundRefused);
+      expect((error as OutboundRefused).code).toBe("ERR_TENDRIL_OUTBOUND_REFUSED");
+      expect((error as OutboundRefused).category).toBe("loopback");
     }
   });
 
@@ -172,7 +172,7 @@ describe("checkOutbound", () => {
   test("refuses schemes other than http and https", async () => {
     for (const url of ["file:///etc/passwd", "ftp://example.com/", "gopher://x/"]) {
       await expect(checkOutbound(url, { allowLoopback: true })).rejects.toBeInstanceOf(
-        OutboundRefusedError,
+        OutboundRefused,
       );
     }
   });
@@ -222,13 +222,13 @@ describe("guardLookup", () => {
       fakeLookup({ "rebind.test": ["93.184.216.34", "127.0.0.1"] }) as never,
     );
     const { error } = await ask(lookup, "rebind.test", {});
-    expect(error).toBeInstanceOf(OutboundRefusedError);
-    expect((error as OutboundRefusedError).address).toBe("127.0.0.1");
+    expect(error).toBeInstanceOf(OutboundRefused);
+    expect((error as OutboundRefused).address).toBe("127.0.0.1");
   });
 
   test("resolves through the green resolver by default", async () => {
     const refused = await ask(guardLookup(), "localhost", {});
-    expect(refused.error).toBeInstanceOf(OutboundRefusedError);
+    expect(refused.error).toBeInstanceOf(OutboundRefused);
     const allowed = await ask(guardLookup({ allowLoopback: true }), "localhost", { family: 4 });
     expect(allowed).toEqual({ error: null, result: "127.0.0.1", family: 4 });
   });
@@ -244,8 +244,8 @@ describe("guardedFetch", () => {
         policy: { allowLoopback: true },
         lookup: guardLookup({}),
       }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(OutboundRefusedError);
-      expect((error as OutboundRefusedError).address).toBe("127.0.0.1");
+      expect(error).toBeInstanceOf(OutboundRefused);
+      expect((error as OutboundRefused).address).toBe("127.0.0.1");
       const { response } = await guardedFetch(url, { policy: { allowLoopback: true } });
       expect(response.status).toBe(200);
       await response.text();
@@ -328,8 +328,8 @@ describe("guardedFetch", () => {
       const error = await guardedFetch(site.url("/r"), {
         policy: { allowLoopback: true, protocols: ["http:"] },
       }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(OutboundRefusedError);
-      expect((error as OutboundRefusedError).url).toBe(`https://127.0.0.1:${port}/`);
+      expect(error).toBeInstanceOf(OutboundRefused);
+      expect((error as OutboundRefused).url).toBe(`https://127.0.0.1:${port}/`);
       expect(site.hits.get("/r")).toBe(1);
       expect(connections).toBe(0);
     } finally {
@@ -345,7 +345,7 @@ describe("guardedFetch", () => {
         policy: { allowLoopback: true },
         fetch: (url) => globalThis.fetch(url),
       }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(OutboundRefusedError);
+      expect(error).toBeInstanceOf(OutboundRefused);
       expect((error as Error).message).toMatch(/without calling beforeRedirect/);
     } finally {
       await site.close();

@@ -36,7 +36,7 @@ afterAll(async () => {
 
 afterEach(async () => {
   for (const f of open.splice(0)) {
-    await f.queue.destroy().catch(() => undefined);
+    await f.queue.clear().catch(() => undefined);
     await f.close();
   }
 });
@@ -83,14 +83,14 @@ describe("crawl with a RedisCrawlFrontier", { timeout: 30_000 }, () => {
 
   test("URLs a dead worker took are crawled by the others after the visibility timeout", async () => {
     counter++;
-    const dead = frontier({ visibilityTimeout: 300 });
+    const dead = frontier({ visibilityTimeoutMs: 300 });
     await dead.seed([{ url: site.url("/"), depth: 0, referrer: null }], 1000);
     const took = await dead.take(2000); // the home page: taken, never finished
     expect(took?.url).toBe(site.url("/"));
     // The worker dies: its connections drop, its URL stays pending in Redis.
     await dead.close();
     const survivor = crawl([site.url("/")], {
-      frontier: frontier({ visibilityTimeout: 300 }),
+      frontier: frontier({ visibilityTimeoutMs: 300 }),
       concurrency: 4,
       maxPages: 1000,
     });
@@ -101,7 +101,7 @@ describe("crawl with a RedisCrawlFrontier", { timeout: 30_000 }, () => {
 
   test("stop() hands the URLs in flight back at once, and another crawler finishes the crawl", async () => {
     counter++;
-    const firstFrontier = frontier({ visibilityTimeout: 60_000 });
+    const firstFrontier = frontier({ visibilityTimeoutMs: 60_000 });
     const first = crawl([site.url("/")], {
       frontier: firstFrontier,
       concurrency: 4,
@@ -117,7 +117,7 @@ describe("crawl with a RedisCrawlFrontier", { timeout: 30_000 }, () => {
     // With a 60 s visibility timeout, only the hand-back lets the second crawler finish now.
     const rest = await drain(
       crawl([site.url("/")], {
-        frontier: frontier({ visibilityTimeout: 60_000 }),
+        frontier: frontier({ visibilityTimeoutMs: 60_000 }),
         concurrency: 4,
         maxPages: 1000,
       }),

@@ -1,9 +1,9 @@
 import { GreenThreadExit, QueueEmpty, sleep, spawn } from "@tendril/core";
 import {
   RedisQueue,
-  RedisQueueClosedError,
+  RedisQueueClosed,
   type RedisQueueOptions,
-  UnknownItemError,
+  UnknownItem,
 } from "@tendril/patterns/redis-queue";
 import { type RedisServer, startRedisServer } from "@tendril/test-servers";
 import { Redis } from "ioredis";
@@ -78,7 +78,7 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
   });
 
   test("a killed getter loses nothing: the item it was delivered goes to the next get()", async () => {
-    const q = queue<string>({ visibilityTimeout: 60_000 });
+    const q = queue<string>({ visibilityTimeoutMs: 60_000 });
     const getter = spawn(() => q.get());
     await sleep(50); // the getter is parked in a blocking XREADGROUP
     await getter.kill();
@@ -89,8 +89,8 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
   });
 
   test("close() hands an entry an interrupted get() was delivered back to other consumers at once", async () => {
-    const a = queue<string>({ visibilityTimeout: 60_000 });
-    const b = queue<string>({ name: a.name, visibilityTimeout: 60_000 });
+    const a = queue<string>({ visibilityTimeoutMs: 60_000 });
+    const b = queue<string>({ name: a.name, visibilityTimeoutMs: 60_000 });
     await expect(a.get({ timeout: 100 })).rejects.toBeInstanceOf(QueueEmpty);
     const getter = spawn(() => a.get());
     await sleep(30);
@@ -106,8 +106,8 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
   });
 
   test("an item whose consumer died is redelivered after the visibility timeout, and finishes once", async () => {
-    const dying = queue<{ url: string }>({ visibilityTimeout: 150 });
-    const survivor = queue<{ url: string }>({ name: dying.name, visibilityTimeout: 150 });
+    const dying = queue<{ url: string }>({ visibilityTimeoutMs: 150 });
+    const survivor = queue<{ url: string }>({ name: dying.name, visibilityTimeoutMs: 150 });
     await dying.put({ url: "/a" });
     const first = await dying.get({ timeout: 2000 });
     // `dying` stops without finishing the item (as a process killed mid-task would).
@@ -212,12 +212,12 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
 
   test("an item delivered more than maxDeliveries times is dead-lettered as poison", async () => {
     const name = `poison${++counter}`;
-    const first = queue<string>({ name, visibilityTimeout: 50, maxDeliveries: 2 });
+    const first = queue<string>({ name, visibilityTimeoutMs: 50, maxDeliveries: 2 });
     await first.put("poison");
     expect(await first.get({ timeout: 2000 })).toBe("poison"); // delivery 1, never finished
-    const second = queue<string>({ name, visibilityTimeout: 50, maxDeliveries: 2 });
+    const second = queue<string>({ name, visibilityTimeoutMs: 50, maxDeliveries: 2 });
     expect(await second.get({ timeout: 3000 })).toBe("poison"); // delivery 2, never finished
-    const third = queue<string>({ name, visibilityTimeout: 50, maxDeliveries: 2 });
+    const third = queue<string>({ name, visibilityTimeoutMs: 50, maxDeliveries: 2 });
     await expect(third.get({ timeout: 600 })).rejects.toBeInstanceOf(QueueEmpty);
     const dead = await third.deadLetters();
     expect(dead).toHaveLength(1);
@@ -226,16 +226,16 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
   });
 
   test("release() hands an item back to other consumers at once", async () => {
-    const a = queue<string>({ visibilityTimeout: 60_000 });
-    const b = queue<string>({ name: a.name, visibilityTimeout: 60_000 });
+    const a = queue<string>({ visibilityTimeoutMs: 60_000 });
+    const b = queue<string>({ name: a.name, visibilityTimeoutMs: 60_000 });
     await a.put("job");
     await a.release(await a.get({ timeout: 2000 }));
     expect(await b.get({ timeout: 5000 })).toBe("job");
   });
 
   test("prefetch reads ahead for later gets, and close() hands what is left back", async () => {
-    const a = queue<number>({ prefetch: 3, visibilityTimeout: 60_000 });
-    const b = queue<number>({ name: a.name, visibilityTimeout: 60_000 });
+    const a = queue<number>({ prefetch: 3, visibilityTimeoutMs: 60_000 });
+    const b = queue<number>({ name: a.name, visibilityTimeoutMs: 60_000 });
     for (const n of [1, 2, 3, 4]) await a.put(n);
     expect(await a.get({ timeout: 2000 })).toBe(1); // one read took 1 to 4
     expect(await b.get({ block: false }).catch((e: unknown) => e)).toBeInstanceOf(QueueEmpty);
@@ -257,7 +257,7 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
   });
 
   test("keeps working across a Redis restart (appendonly with fsync always)", async () => {
-    const q = queue<string>({ visibilityTimeout: 60_000 });
+    const q = queue<string>({ visibilityTimeoutMs: 60_000 });
     await q.put("before");
     await server.restart({ downMs: 200 });
     expect(await q.get({ timeout: 10_000 })).toBe("before");
@@ -273,7 +273,7 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
       /name must be .* received "a b"/,
     );
     expect(() => new RedisQueue({ redis: "http://x", name: "a" })).toThrow(/received "http:\/\/x"/);
-    expect(() => new RedisQueue({ redis: url, name: "a", visibilityTimeout: -1 })).toThrow(
+    expect(() => new RedisQueue({ redis: url, name: "a", visibilityTimeoutMs: -1 })).toThrow(
       RangeError,
     );
     expect(() => new RedisQueue({ redis: url, name: "a", maxDeliveries: 0 })).toThrow(
@@ -283,9 +283,9 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
       /prefetch must be an integer >= 0, received 1.5/,
     );
     const q = queue<string>();
-    await expect(q.taskDone("never handed out")).rejects.toBeInstanceOf(UnknownItemError);
+    await expect(q.taskDone("never handed out")).rejects.toBeInstanceOf(UnknownItem);
     await expect(q.get({ timeout: -5 })).rejects.toThrow(/received -5/);
     await q.close();
-    await expect(q.get()).rejects.toBeInstanceOf(RedisQueueClosedError);
+    await expect(q.get()).rejects.toBeInstanceOf(RedisQueueClosed);
   });
 });

@@ -67,7 +67,7 @@ describe("serveConnections", () => {
       );
       expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => `hello ${i}`));
     } finally {
-      await server.shutdown();
+      await server.close();
     }
   });
 
@@ -92,7 +92,7 @@ describe("serveConnections", () => {
       expect(answers).toEqual(["c0", "c1", "c2", "c3", "c4", "c5"]);
       expect(peak).toBe(2);
     } finally {
-      await server.shutdown();
+      await server.close();
     }
   });
 
@@ -109,7 +109,7 @@ describe("serveConnections", () => {
         await socket.sendall(`done ${line.trim()} ${signal.aborted ? "after" : "before"} shutdown`);
         finished++;
       },
-      { signals: false, drainTimeout: 5_000 },
+      { signals: false, graceMs: 5_000 },
     );
     const port = portOf(server);
     const clients = [1, 2, 3].map((i) =>
@@ -126,7 +126,7 @@ describe("serveConnections", () => {
     await waitFor(() => entered === 3, "the three clients' lines to be read");
     expect(server.connections()).toBe(3);
     let shutDown = false;
-    const shutdown = server.shutdown().then(() => {
+    const shutdown = server.close().then(() => {
       shutDown = true;
     });
     expect(server.signal.aborted).toBe(true);
@@ -154,9 +154,9 @@ describe("serveConnections", () => {
         handled++;
         if (signal.aborted) handledAfterShutdown++;
         // The first handler to run stops the server while the rest of the burst is queued.
-        void server?.shutdown();
+        void server?.close();
       },
-      { signals: false, drainTimeout: 5_000 },
+      { signals: false, graceMs: 5_000 },
     );
     const port = portOf(server);
     // A burst in one tick: the listener accepts all of it before any handler thread runs.
@@ -178,15 +178,15 @@ describe("serveConnections", () => {
       expect(["closed", "ECONNRESET", "ECONNREFUSED"]).toContain(end);
   });
 
-  test("kills connections still open after drainTimeout", async () => {
+  test("kills connections still open after graceMs", async () => {
     const server = await serveConnections(["127.0.0.1", 0], () => sleep(60_000), {
       signals: false,
-      drainTimeout: 50,
+      graceMs: 50,
     });
     const socket = await connect(["127.0.0.1", portOf(server)]);
     try {
       await waitFor(() => server.connections() === 1, "the connection to be handled");
-      await server.shutdown();
+      await server.close();
       expect(server.connections()).toBe(0);
       expect((await socket.recv(10)).length).toBe(0); // the server closed it
     } finally {
@@ -197,20 +197,20 @@ describe("serveConnections", () => {
   test("a forced shutdown during a drain stops waiting (the second Ctrl-C)", async () => {
     const server = await serveConnections(["127.0.0.1", 0], () => sleep(60_000), {
       signals: false,
-      drainTimeout: 60_000,
+      graceMs: 60_000,
     });
     const socket = await connect(["127.0.0.1", portOf(server)]);
     try {
       await waitFor(() => server.connections() === 1, "the connection to be handled");
       let drained = false;
-      const draining = server.shutdown().then(() => {
+      const draining = server.close().then(() => {
         drained = true;
       });
-      // The handler sleeps a minute and drainTimeout is a minute: only the force can end this.
+      // The handler sleeps a minute and graceMs is a minute: only the force can end this.
       await waitFor(() => server.signal.aborted, "the drain to begin");
       expect(drained).toBe(false);
       expect(server.connections()).toBe(1);
-      await server.shutdown({ force: true });
+      await server.close({ graceMs: 0 });
       await draining;
       expect(server.connections()).toBe(0);
     } finally {
@@ -235,7 +235,7 @@ describe("serveConnections", () => {
       expect(errors).toHaveLength(1);
       expect((errors[0] as Error).message).toBe("handler failed");
     } finally {
-      await server.shutdown();
+      await server.close();
     }
   });
 
@@ -332,7 +332,7 @@ describe("serveConnections accept failures", () => {
       ]);
       expect(server.signal.aborted).toBe(false);
     } finally {
-      await server.shutdown({ force: true });
+      await server.close({ graceMs: 0 });
     }
   });
 

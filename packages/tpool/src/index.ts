@@ -10,6 +10,7 @@ import "./node-version.js";
 
 /** Errors: a full pool (with `whenFull: "reject"`), a closed one, an unknown task name. */
 export { NoSuchExport, ThreadPoolClosed, ThreadPoolFull } from "./errors.js";
+export type { TpoolErrorCode, TpoolErrorCodes } from "./error-codes.js";
 /** The pool: run a worker module's exports on threads, as green operations. */
 export {
   type RunTaskOptions,

@@ -18,7 +18,7 @@
 
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ResourceLimits, TransferListItem } from "node:worker_threads";
-import { green, suspend, type Waiter } from "@tendril/core";
+import { getHub, green, suspend, type Waiter } from "@tendril/core";
 import { checkInteger, describeValue } from "@tendril/core/validate";
 import { Piscina } from "piscina";
 import { NoSuchExport, ThreadPoolClosed, ThreadPoolFull } from "./errors.js";
@@ -57,7 +57,7 @@ export interface ThreadPoolOptions {
   /** When the queue is full: `"wait"` (default) for room, as a green operation, or `"reject"` with `ThreadPoolFull`. */
   whenFull?: "wait" | "reject";
   /** Milliseconds an idle thread above `minThreads` lives. Default: piscina's. */
-  idleTimeout?: number;
+  idleTimeoutMs?: number;
   /** Memory limits of each worker thread. */
   resourceLimits?: ResourceLimits;
   /** `process.env` of the workers (default: a copy of ours). */
@@ -151,9 +151,9 @@ export class ThreadPool {
       );
     }
     const idleTimeout =
-      options.idleTimeout === undefined
+      options.idleTimeoutMs === undefined
         ? undefined
-        : checkInteger("ThreadPool idleTimeout", options.idleTimeout, 0);
+        : checkInteger("ThreadPool idleTimeoutMs", options.idleTimeoutMs, 0);
     // Only the options given: piscina spreads them over its defaults, so an `undefined` would
     // replace a default.
     const given: Record<string, unknown> = {
@@ -283,16 +283,27 @@ export class ThreadPool {
 
   /**
    * Stops accepting tasks, fails the green threads still waiting for room with
-   * `ThreadPoolClosed`, lets the tasks already submitted finish, and stops the threads. With
-   * `force: true` the submitted tasks are aborted instead (their callers get piscina's
-   * `AbortError`). A green operation; interrupted, it forces.
+   * `ThreadPoolClosed`, lets the tasks already submitted finish — for at most `graceMs`
+   * (default: no limit) — and stops the threads. Tasks still running after `graceMs` fail (their
+   * threads are terminated); `close({ graceMs: 0 })` aborts every task at once (their callers
+   * get piscina's `AbortError`). The same options as every graceful `close()` in Tendril. A green operation;
+   * interrupted, it aborts what is left.
    *
+   * @throws {RangeError} for a `graceMs` that is not a number >= 0.
    * @example
    * ```ts
-   * try { await serveForever(pool); } finally { await pool.close(); }
+   * try { await serveForever(pool); } finally { await pool.close({ graceMs: 10_000 }); }
    * ```
    */
-  close(options: { force?: boolean } = {}): Promise<void> {
+  close(options: { graceMs?: number } = {}): Promise<void> {
+    const graceMs = options.graceMs ?? Number.POSITIVE_INFINITY;
+    if (typeof graceMs !== "number" || !(graceMs >= 0)) {
+      return Promise.reject(
+        new RangeError(
+          `ThreadPool.close: graceMs must be a number >= 0, received ${describeValue(options.graceMs)}`,
+        ),
+      );
+    }
     if (!this.#closed) {
       this.#closed = true;
       const waiters = this.#waiters;
@@ -300,9 +311,30 @@ export class ThreadPool {
       for (const waiter of waiters) waiter.reject(new ThreadPoolClosed("run a task"));
     }
     const piscina = this.#piscina;
-    return green(piscina.close({ force: options.force === true }), () => {
+    const abort = (): void => {
       void piscina.destroy();
+    };
+    if (graceMs === 0 || graceMs === Number.POSITIVE_INFINITY) {
+      return green(piscina.close({ force: graceMs === 0 }), abort);
+    }
+    const closing = new Promise<void>((resolve, reject) => {
+      // piscina's close() is one-shot (a forced close after a graceful one waits with it), so
+      // the end of the grace destroys the pool: its threads are terminated, its tasks fail.
+      const timer = getHub().schedule(graceMs, () => {
+        piscina.destroy().then(resolve, reject);
+      });
+      piscina.close({ force: false }).then(
+        () => {
+          timer.cancel();
+          resolve();
+        },
+        (error: unknown) => {
+          timer.cancel();
+          reject(error);
+        },
+      );
     });
+    return green(closing, abort);
   }
 
   /** `await using pool = new ThreadPool(…)` closes it at the end of the scope. */

@@ -14,7 +14,7 @@ function makePool(options: Partial<ConstructorParameters<typeof ThreadPool>[0]> 
   return pool;
 }
 afterEach(async () => {
-  for (const pool of pools.splice(0)) await pool.close({ force: true });
+  for (const pool of pools.splice(0)) await pool.close({ graceMs: 0 });
 });
 
 // A gate for the `block` task: tasks wait on it in their worker until it is opened.
@@ -147,6 +147,23 @@ describe("ThreadPool", () => {
     await closing.wait();
     expect(pool.closed).toBe(true);
     await expect(pool.run({ a: 1, b: 1 })).rejects.toThrow(/thread pool is closed/);
+  });
+
+  test("close({ graceMs }) aborts the tasks still running when the grace is over; a bad graceMs is refused", async () => {
+    const pool = makePool({ maxThreads: 1 });
+    await expect(pool.close({ graceMs: -1 })).rejects.toThrow(
+      /graceMs must be a number >= 0, received -1/,
+    );
+    expect(pool.closed).toBe(false);
+    const g = gate();
+    const stuck = spawn(() => pool.execute("block", g.shared));
+    await waitFor(() => g.started() === 1, "the task runs");
+    const outcome = stuck.wait().catch((e: unknown) => e);
+    await pool.close({ graceMs: 20 });
+    expect(pool.closed).toBe(true);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/Terminating worker thread/);
   });
 
   test("a function cannot cross threads: execute says how to name it; an unknown export is a typed error", async () => {

@@ -18,13 +18,18 @@ const [mode, port, pagesArg, concurrencyArg, redisUrl, name] = process.argv.slic
 const pages = Number(pagesArg);
 const concurrency = Number(concurrencyArg);
 const start = [`http://127.0.0.1:${port}/p/0`];
-const options = { concurrency, perOriginLimit: concurrency, maxPages: pages, pageTimeout: 30_000 };
+const options = {
+  concurrency,
+  perOriginLimit: concurrency,
+  maxPages: pages,
+  pageTimeoutMs: 30_000,
+};
 
 let frontier: RedisCrawlFrontier | undefined;
 if (mode === "redis") {
   if (redisUrl === undefined || name === undefined)
     throw new Error("redis mode needs <redis-url> <name>");
-  frontier = new RedisCrawlFrontier({ redis: redisUrl, name, visibilityTimeout: 60_000 });
+  frontier = new RedisCrawlFrontier({ redis: redisUrl, name, visibilityTimeoutMs: 60_000 });
   await frontier.unfinished(); // connect before the clock starts, as the in-memory crawl needs no connection
   // Start together: a worker that is slow to load would otherwise stretch the crawl's time.
   const barrier = new Redis(redisUrl);

@@ -13,7 +13,12 @@ import { listen, serveHttp } from "@tendril/green-net";
 import { createFeedScraper } from "@tendril/patterns/feed-scraper";
 
 const pool = new GreenPool(1000);
-const handler = createFeedScraper({ pool, allowLoopback: true, deadline: 10_000, timeout: 5_000 });
+const handler = createFeedScraper({
+  pool,
+  allowLoopback: true,
+  deadlineMs: 10_000,
+  timeout: 5_000,
+});
 const listener = await listen(["127.0.0.1", 0]);
 await serveHttp(listener, handler, { maxConnections: 1000 });
 process.stdout.write(`PORT ${(listener.address() as AddressInfo).port}\n`);

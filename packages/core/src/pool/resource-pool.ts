@@ -13,7 +13,7 @@
  * pool instead of leaking.
  *
  * Trade-off: idle resources are reused newest first (a stack, Eventlet's `order_as_stack`),
- * so under light load the cold ones age out through `idleTimeout` instead of all staying
+ * so under light load the cold ones age out through `idleTimeoutMs` instead of all staying
  * half-used; `order: "fifo"` restores Eventlet's default rotation.
  *
  * @module
@@ -35,7 +35,7 @@ import { green, suspend, type Waiter } from "../thread/green-thread.js";
  *   validate: (r) => r.status === "ready",
  *   destroy: (r) => r.disconnect(),
  *   max: 8,
- *   idleTimeout: 30_000,
+ *   idleTimeoutMs: 30_000,
  * };
  * ```
  */
@@ -52,10 +52,10 @@ export interface ResourcePoolOptions<T> {
   validate?: (resource: T) => boolean | PromiseLike<boolean>;
   /** The most resources alive at once (idle, checked out or being created). Default 10. */
   max?: number;
-  /** Idle resources that `idleTimeout` never destroys. Default 0. */
+  /** Idle resources that `idleTimeoutMs` never destroys. Default 0. */
   min?: number;
   /** Destroy a resource idle this many ms (keeping `min`). `null`/`undefined`: never. */
-  idleTimeout?: number | null;
+  idleTimeoutMs?: number | null;
   /** Which idle resource a checkout takes: the newest (`"lifo"`, default) or the oldest. */
   order?: "lifo" | "fifo";
 }
@@ -91,7 +91,7 @@ interface Closer extends WaitEntry {
  *   create: () => connect(["127.0.0.1", 6379]),
  *   destroy: (socket) => socket.close(),
  *   max: 8,
- *   idleTimeout: 30_000,
+ *   idleTimeoutMs: 30_000,
  * });
  * {
  *   await using conn = await pool.item();
@@ -103,7 +103,7 @@ interface Closer extends WaitEntry {
 export class ResourcePool<T> {
   /** The most resources alive at once. */
   readonly max: number;
-  /** Idle resources that `idleTimeout` never destroys. */
+  /** Idle resources that `idleTimeoutMs` never destroys. */
   readonly min: number;
   readonly #create: () => T | PromiseLike<T>;
   readonly #destroy: ((resource: T) => void | PromiseLike<void>) | undefined;
@@ -136,11 +136,11 @@ export class ResourcePool<T> {
         `ResourcePool: min must be <= max (${this.max}), received ${describeValue(this.min)}`,
       );
     }
-    const idle = options.idleTimeout ?? null;
+    const idle = options.idleTimeoutMs ?? null;
     this.#idleTimeout =
       idle === null || idle === Number.POSITIVE_INFINITY
         ? null
-        : checkMs("ResourcePool: idleTimeout", idle);
+        : checkMs("ResourcePool: idleTimeoutMs", idle);
     const order = options.order ?? "lifo";
     if (order !== "lifo" && order !== "fifo") {
       throw new TypeError(

@@ -134,6 +134,44 @@ export class CappedSemaphore {
   }
 
   /**
+   * Takes one without waiting: `true` if it could (the counter was above 0, or a releaser was
+   * waiting to hand its value over), `false` otherwise. The synchronous twin of
+   * `acquire({ blocking: false })`, as `Semaphore.tryAcquire()` is.
+   *
+   * @example
+   * ```ts
+   * if (capped.tryAcquire()) consume(); else console.log("nothing to take now");
+   * ```
+   */
+  tryAcquire(): boolean {
+    if (this.#counter > 0) {
+      this.#counter--;
+      if (this.#serve(this.#releasers)) this.#counter++;
+      return true;
+    }
+    return this.#serve(this.#releasers);
+  }
+
+  /**
+   * Adds one without waiting: `true` if it could (an acquirer was waiting, or the counter was
+   * below the limit), `false` at the limit. The synchronous twin of
+   * `release({ blocking: false })`.
+   *
+   * @example
+   * ```ts
+   * if (!capped.tryRelease()) console.log("at the limit");
+   * ```
+   */
+  tryRelease(): boolean {
+    if (this.#serve(this.#acquirers)) return true;
+    if (this.#counter < this.limit) {
+      this.#counter++;
+      return true;
+    }
+    return false;
+  }
+
+  /**
    * Adds one to the counter, waiting (FIFO) while it is at the limit — or hands the value to
    * a waiting acquirer directly. Takes the same options as `acquire`: `{ blocking: false }`
    * resolves `false` instead of waiting, `{ timeout }` resolves `false` once the time is up.

@@ -134,8 +134,11 @@ export class Timeout extends TendrilError {
 }
 
 /**
- * True when `error` is a Tendril `Timeout`, or carries one as its `cause` (looked up a few
- * levels deep), as `fetch` wraps the reason of an aborted request.
+ * True when `error` says a time limit passed: a `Timeout`, or any `TendrilError` whose `code`
+ * ends in `_TIMEOUT` (`SocketTimeout`, `HttpTimeout`, the recipes' `CallTimeout` and
+ * `DeadlineExceeded`) — or carries one as its `cause` (looked up a few levels deep), as
+ * `fetch` wraps the reason of an aborted request. Not a type guard: the timeouts are several
+ * classes; test `instanceof` to reach one's fields.
  *
  * @example
  * ```ts
@@ -143,10 +146,12 @@ export class Timeout extends TendrilError {
  * catch (error) { if (isTimeout(error)) console.log("too slow"); }
  * ```
  */
-export function isTimeout(error: unknown): error is Timeout {
+export function isTimeout(error: unknown): boolean {
   let e = error;
   for (let i = 0; i < 8 && e !== null && typeof e === "object"; i++) {
     if (e instanceof Timeout) return true;
+    // Invariant: every timeout's code ends in _TIMEOUT (CONTRIBUTING.md's grid), and nothing else's does.
+    if (e instanceof TendrilError && e.code.endsWith("_TIMEOUT")) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;

@@ -33,24 +33,24 @@ import { HostsFile, normalizeName } from "./hosts-file.js";
  *
  * @example
  * ```ts
- * const resolver = new Resolver({ servers: ["127.0.0.1:5353"], maxTtl: 60_000, hostsFile: null });
+ * const resolver = new Resolver({ servers: ["127.0.0.1:5353"], maxTtlMs: 60_000, hostsFile: null });
  * ```
  */
 export interface ResolverOptions {
   /** DNS servers, as `dns.setServers` takes them (`"127.0.0.1:5353"`, `"[::1]:53"`). Default: the system's. */
   servers?: readonly string[];
   /** The shortest time an answer is kept, whatever its TTL. Default 1000. */
-  minTtl?: number;
+  minTtlMs?: number;
   /** The longest time an answer is kept, whatever its TTL. Default 300_000 (5 minutes). */
-  maxTtl?: number;
+  maxTtlMs?: number;
   /** How long "no such name" / "no such record" is remembered. Default 5000; 0 turns it off. */
-  negativeTtl?: number;
+  negativeTtlMs?: number;
   /** At most this many cached answers (oldest dropped first). Default 10_000; 0 disables the cache. */
   maxEntries?: number;
   /** The hosts file to honour, or `null` for none. Default `"/etc/hosts"`. */
   hostsFile?: string | null;
   /** How often the hosts file is checked for changes. Default 1000. */
-  hostsCheckInterval?: number;
+  hostsCheckIntervalMs?: number;
   /** Time for one try of one query before c-ares retries. Default 2000. */
   timeout?: number;
   /** Tries per query and server. Default 2. */
@@ -140,7 +140,7 @@ const LOCALHOST: Record<4 | 6, readonly string[]> = { 4: ["127.0.0.1"], 6: ["::1
  * @throws {TypeError|RangeError} for an option of the wrong type or range.
  * @example
  * ```ts
- * const resolver = new Resolver({ servers: ["127.0.0.1:5353"], maxTtl: 60_000 });
+ * const resolver = new Resolver({ servers: ["127.0.0.1:5353"], maxTtlMs: 60_000 });
  * const [address] = await resolver.resolve("service.test", { family: 4 });
  * const sock = net.connect({ host: "service.test", port: 80, lookup: resolver.lookup });
  * ```
@@ -159,9 +159,9 @@ export class Resolver {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`Resolver options must be an object, received ${describe(options)}`);
     }
-    this.#minTtl = checkMsOption("minTtl", options.minTtl, 1000);
-    this.#maxTtl = Math.max(this.#minTtl, checkMsOption("maxTtl", options.maxTtl, 300_000));
-    this.#negativeTtl = checkMsOption("negativeTtl", options.negativeTtl, 5000);
+    this.#minTtl = checkMsOption("minTtlMs", options.minTtlMs, 1000);
+    this.#maxTtl = Math.max(this.#minTtl, checkMsOption("maxTtlMs", options.maxTtlMs, 300_000));
+    this.#negativeTtl = checkMsOption("negativeTtlMs", options.negativeTtlMs, 5000);
     const maxEntries = checkInteger("Resolver option maxEntries", options.maxEntries ?? 10_000, 0);
     this.#cache = new DnsCache(maxEntries);
     const hostsFile = options.hostsFile === undefined ? "/etc/hosts" : options.hostsFile;
@@ -170,7 +170,7 @@ export class Resolver {
         ? null
         : new HostsFile(
             hostsFile,
-            checkMsOption("hostsCheckInterval", options.hostsCheckInterval, 1000),
+            checkMsOption("hostsCheckIntervalMs", options.hostsCheckIntervalMs, 1000),
           );
     const timeout = checkMsOption("timeout", options.timeout, 2000);
     const tries = checkInteger("Resolver option tries", options.tries ?? 2, 1);

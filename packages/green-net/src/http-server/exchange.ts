@@ -91,7 +91,7 @@ export class Exchange implements ServeHttpInfo, RequestContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly owner: HttpServer;
-  readonly maxBodySize: number;
+  readonly maxBodyBytes: number;
   readonly started: number;
   thread: GreenThread<unknown> | null = null;
   request: ServerRequest | null = null;
@@ -114,7 +114,7 @@ export class Exchange implements ServeHttpInfo, RequestContext {
     this.owner = owner;
     this.req = req;
     this.res = res;
-    this.maxBodySize = maxBodySize;
+    this.maxBodyBytes = maxBodySize;
     this.started = started;
   }
 

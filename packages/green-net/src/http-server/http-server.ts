@@ -87,7 +87,7 @@ export class HttpServer {
       DEFAULT_MAX_URL_LENGTH,
       1,
     );
-    this.#maxBodySize = optionInteger("maxBodySize", options.maxBodySize, DEFAULT_MAX_BODY_SIZE);
+    this.#maxBodySize = optionInteger("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_SIZE);
     this.#keepAlive = options.keepAlive ?? true;
     this.#debug = options.debug ?? false;
     this.#onError = options.onError ?? null;
@@ -134,7 +134,7 @@ export class HttpServer {
    *
    * 1. It stops accepting connections, and closes at once every connection with nothing in
    *    flight — idle keep-alive ones, ones that never sent a byte, and ones still sending a
-   *    request head (a half-sent request never holds `close()` for `headersTimeout`).
+   *    request head (a half-sent request never holds `close()` for `headersTimeoutMs`).
    * 2. Requests in flight (running, or waiting for a slot) go on; their responses carry
    *    `Connection: close`, and a connection is closed once its response has been written to
    *    the end — a large body still flushing to a slow client is delivered, not cut.

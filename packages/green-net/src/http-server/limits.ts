@@ -13,25 +13,25 @@ import { describeValue } from "@tendril/core/validate";
 
 /** Default `maxUrlLength`: Eventlet's `url_length_limit`. */
 export const DEFAULT_MAX_URL_LENGTH = 8192;
-/** Default `maxHeaderSize`: Node's own (16 KiB), named here so the docs have one source. */
+/** Default `maxHeaderBytes`: Node's own (16 KiB), named here so the docs have one source. */
 export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
-/** Default `maxBodySize`: 10 MiB. */
+/** Default `maxBodyBytes`: 10 MiB. */
 export const DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024;
 /** Default `maxConnections`: how many requests run at once (Eventlet's `max_size` is 1024). */
 export const DEFAULT_MAX_CONNECTIONS = 1000;
 /** Default `maxQueued`: requests waiting for a free slot before new ones get 503. */
 export const DEFAULT_MAX_QUEUED = 1000;
-/** Default `keepAliveTimeout`: Node's own. */
+/** Default `keepAliveTimeoutMs`: Node's own. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT = 5000;
-/** Default `headersTimeout`: how long a client may take to send its headers (slowloris). */
+/** Default `headersTimeoutMs`: how long a client may take to send its headers (slowloris). */
 export const DEFAULT_HEADERS_TIMEOUT = 60_000;
-/** Default `requestTimeout`: how long a client may take to send its whole request. */
+/** Default `requestTimeoutMs`: how long a client may take to send its whole request. */
 export const DEFAULT_REQUEST_TIMEOUT = 300_000;
 /** Default `graceMs` of `HttpServer.close`: how long requests in flight may take to finish. */
 export const DEFAULT_CLOSE_GRACE = 30_000;
 
 /**
- * A request body over the server's `maxBodySize`. Reading the body (`request.text()`,
+ * A request body over the server's `maxBodyBytes`. Reading the body (`request.text()`,
  * iterating `request.body`, …) rejects with it as soon as the limit is crossed; a handler that
  * lets it escape gets a `413 Content Too Large` response, and the connection is closed (the
  * rest of the body is never read).
@@ -41,7 +41,7 @@ export const DEFAULT_CLOSE_GRACE = 30_000;
  * const server = await serveHttp({ port: 0 }, async (request) => {
  *   try { return new Response(await request.text()); }
  *   catch (error) { if (error instanceof RequestTooLarge) return new Response("too big", { status: 413 }); throw error; }
- * }, { maxBodySize: 1024 });
+ * }, { maxBodyBytes: 1024 });
  * ```
  */
 export class RequestTooLarge extends TendrilError {
@@ -53,7 +53,7 @@ export class RequestTooLarge extends TendrilError {
   constructor(limit: number, received: number | string) {
     super(
       "ERR_TENDRIL_HTTP_REQUEST_TOO_LARGE",
-      `request body exceeds maxBodySize of ${limit} bytes (received ${received})`,
+      `request body exceeds maxBodyBytes of ${limit} bytes (received ${received})`,
     );
     this.limit = limit;
   }

@@ -113,7 +113,7 @@ export type HttpListenerLike =
  * ```ts
  * await serveHttp(["127.0.0.1", 8080], handler, {
  *   maxConnections: 100,
- *   maxBodySize: 1 << 20,
+ *   maxBodyBytes: 1 << 20,
  *   accessLog: true,
  * });
  * ```
@@ -126,17 +126,17 @@ export interface ServeHttpOptions {
   /** `false` answers every request with `Connection: close`. Default `true`. */
   keepAlive?: boolean;
   /** How long an idle keep-alive connection stays open. Default 5000. */
-  keepAliveTimeout?: number;
+  keepAliveTimeoutMs?: number;
   /** How long a client may take to send its headers; then 408. Default 60 000. */
-  headersTimeout?: number;
+  headersTimeoutMs?: number;
   /** How long a client may take to send its whole request; then 408. `0`: no limit. Default 300 000. */
-  requestTimeout?: number;
+  requestTimeoutMs?: number;
   /** The largest request head (request line and headers); past it 431. Default 16 KiB. */
-  maxHeaderSize?: number;
+  maxHeaderBytes?: number;
   /** The longest request target; past it 414. Default 8192 (Eventlet's). */
   maxUrlLength?: number;
   /** The largest request body, checked while it streams; past it 413. Default 10 MiB. */
-  maxBodySize?: number;
+  maxBodyBytes?: number;
   /** Access log: `true` for standard error, a writable, or a function. Default off. */
   accessLog?: AccessLogSink;
   /** `"combined"` (default) or `"common"`. */
@@ -150,17 +150,21 @@ export interface ServeHttpOptions {
 }
 
 /**
- * Options of `HttpServer.close`.
+ * Options of every `close()` that may find work in flight: `HttpServer.close`,
+ * `HttpClient.close`, and `@tendril/patterns`' `ConnectionServer.close` (the naming grid:
+ * one verb, one option, for every graceful stop).
  *
  * @example
  * ```ts
  * await server.close({ graceMs: 10_000 }); // requests still running after 10 s are cut
+ * await client.close({ graceMs: 0 }); // cut every connection now
  * ```
  */
 export interface CloseOptions {
   /**
-   * How long requests in flight may take to finish; then their threads are killed and their
-   * connections cut. Default 30 000; `Infinity` waits for ever.
+   * How long work in flight may take to finish; then it is cut (threads killed, connections
+   * destroyed). `0` cuts at once; `Infinity` waits for ever. Default: 30 000 for servers,
+   * `Infinity` for `HttpClient`.
    */
   graceMs?: number;
 }
@@ -193,7 +197,7 @@ function isNetServer(value: unknown): value is NetServer {
  *
  * Requests beyond `maxConnections` wait in FIFO order, up to `maxQueued`; past that they get
  * `503` with `Retry-After: 1`, and a waiting client that hangs up leaves the queue. A waiting
- * request whose body does not arrive in `requestTimeout` gets Node's 408.
+ * request whose body does not arrive in `requestTimeoutMs` gets Node's 408.
  *
  * @throws {TypeError|RangeError} for an invalid listener or option (naming the value).
  * @example
@@ -222,30 +226,30 @@ export async function serveHttp(
     throw new TypeError(`serveHttp: options must be an object, received ${describeValue(options)}`);
   }
   const headersTimeout = optionInteger(
-    "headersTimeout",
-    options.headersTimeout,
+    "headersTimeoutMs",
+    options.headersTimeoutMs,
     DEFAULT_HEADERS_TIMEOUT,
     1,
   );
   const requestTimeout = optionInteger(
-    "requestTimeout",
-    options.requestTimeout,
+    "requestTimeoutMs",
+    options.requestTimeoutMs,
     DEFAULT_REQUEST_TIMEOUT,
   );
   const keepAliveTimeout = optionInteger(
-    "keepAliveTimeout",
-    options.keepAliveTimeout,
+    "keepAliveTimeoutMs",
+    options.keepAliveTimeoutMs,
     DEFAULT_KEEP_ALIVE_TIMEOUT,
     1,
   );
   const maxHeaderSize = optionInteger(
-    "maxHeaderSize",
-    options.maxHeaderSize,
+    "maxHeaderBytes",
+    options.maxHeaderBytes,
     DEFAULT_MAX_HEADER_SIZE,
     1,
   );
   // Node checks the header and request deadlines on an interval (30 s by default), so a
-  // 1-second headersTimeout would really be up to 31 s: check at a quarter of the tightest.
+  // 1-second headersTimeoutMs would really be up to 31 s: check at a quarter of the tightest.
   const tightest = Math.min(headersTimeout, requestTimeout === 0 ? headersTimeout : requestTimeout);
   const connectionsCheckingInterval = Math.min(30_000, Math.max(25, Math.floor(tightest / 4)));
 

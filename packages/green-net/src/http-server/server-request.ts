@@ -7,7 +7,7 @@
  *
  * It has every member of the standard `Request`. Reading the body (`text()`, `json()`,
  * `bytes()`, `arrayBuffer()`, `blob()`) is a green operation — kill and Timeout interrupt it —
- * and enforces the server's `maxBodySize` while the bytes arrive, chunked or not. Trade-off:
+ * and enforces the server's `maxBodyBytes` while the bytes arrive, chunked or not. Trade-off:
  * brand checks cannot be faked, so where a *platform* `Request` is required (`fetch(request)`,
  * `new Request(request)` as the first argument) pass `request.toRequest()`. As the second
  * argument (`new Request(url, request)`, the proxying idiom) it works as it is.
@@ -29,8 +29,8 @@ const decoder = new TextDecoder();
 
 /** What a request needs from the exchange it belongs to. @internal */
 export interface RequestContext {
-  /** The server's `maxBodySize`. */
-  readonly maxBodySize: number;
+  /** The server's `maxBodyBytes`. */
+  readonly maxBodyBytes: number;
   /** The thread's signal: aborted when the client disconnects or the thread is killed. */
   readonly signal: AbortSignal;
   /** `scheme://host` for the request URL. */
@@ -38,7 +38,7 @@ export interface RequestContext {
   /** Called before the body is first read (sends a pending `100 Continue`). */
   bodyWanted(): void;
   /**
-   * Called when the rest of the body will not be read (it crossed `maxBodySize`, or the
+   * Called when the rest of the body will not be read (it crossed `maxBodyBytes`, or the
    * reader cancelled the stream): the connection must close after the response.
    */
   bodyAbandoned(): void;
@@ -142,7 +142,7 @@ export class ServerRequest {
     return this.#used || this.#stream?.locked === true;
   }
 
-  /** The body's bytes: a green operation that enforces `maxBodySize`. @throws {RequestTooLarge|TypeError} */
+  /** The body's bytes: a green operation that enforces `maxBodyBytes`. @throws {RequestTooLarge|TypeError} */
   bytes(): Promise<Uint8Array<ArrayBuffer>> {
     if (this.#real !== null) return this.#real.arrayBuffer().then((b) => new Uint8Array(b));
     if (this.bodyUsed) return Promise.reject(new TypeError("Request body has already been read"));
@@ -184,7 +184,7 @@ export class ServerRequest {
 
   /**
    * A platform `Request` with the same method, URL, headers, signal and body (the body moves
-   * to it, still subject to `maxBodySize`). For `fetch(request)` and `instanceof Request`.
+   * to it, still subject to `maxBodyBytes`). For `fetch(request)` and `instanceof Request`.
    *
    * @throws {TypeError} when the body was already read.
    * @example
@@ -266,12 +266,12 @@ export class ServerRequest {
     return "Request";
   }
 
-  // Reads the whole body as a green operation, stopping at maxBodySize.
+  // Reads the whole body as a green operation, stopping at maxBodyBytes.
   #readAll(): Promise<Bytes> {
     const req = this.#req;
     const ctx = this.#ctx;
     ctx.bodyWanted();
-    const limit = ctx.maxBodySize;
+    const limit = ctx.maxBodyBytes;
     return suspend<Bytes>((waiter) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -322,7 +322,7 @@ export class ServerRequest {
   #makeStream(): ReadableStream<Bytes> {
     const req = this.#req;
     const ctx = this.#ctx;
-    const limit = ctx.maxBodySize;
+    const limit = ctx.maxBodyBytes;
     let size = 0;
     let started = false;
     let finished = false;

@@ -51,7 +51,7 @@ export class HttpError extends TendrilError {
  * @example
  * ```ts
  * try {
- *   await urlopen(url, { headersTimeout: 1000 });
+ *   await urlopen(url, { headersTimeoutMs: 1000 });
  * } catch (error) {
  *   if (error instanceof HttpTimeout) console.log(error.phase); // "connect", "headers" or "body"
  * }
@@ -60,13 +60,13 @@ export class HttpError extends TendrilError {
 export type HttpTimeoutPhase = "connect" | "headers" | "body";
 
 /**
- * A request that hit one of the client's own deadlines: `connectTimeout` (no connection),
- * `headersTimeout` (no response headers), or `bodyTimeout` (no body bytes for that long).
+ * A request that hit one of the client's own deadlines: `connectTimeoutMs` (no connection),
+ * `headersTimeoutMs` (no response headers), or `bodyTimeoutMs` (no body bytes for that long).
  * These are the client's deadlines; a `Timeout` of the calling thread is thrown as itself.
  *
  * @example
  * ```ts
- * try { await urlopen(url, { headersTimeout: 2000 }); }
+ * try { await urlopen(url, { headersTimeoutMs: 2000 }); }
  * catch (error) { if (error instanceof HttpTimeout) console.log(error.phase, error.url); }
  * ```
  */
@@ -84,13 +84,13 @@ export class HttpTimeout extends TendrilError {
 }
 
 /**
- * A response body larger than `maxResponseSize`. Raised as soon as the declared
+ * A response body larger than `maxResponseBytes`. Raised as soon as the declared
  * `Content-Length` or the bytes received so far exceed the limit; the request is aborted
  * there, so no more than the limit (plus one network read) is ever held in memory.
  *
  * @example
  * ```ts
- * try { await (await urlopen(url, { maxResponseSize: 1 << 20 })).bytes(); }
+ * try { await (await urlopen(url, { maxResponseBytes: 1 << 20 })).bytes(); }
  * catch (error) { if (error instanceof ResponseTooLarge) console.log(error.limit, error.url); }
  * ```
  */
@@ -103,7 +103,7 @@ export class ResponseTooLarge extends TendrilError {
   constructor(limit: number, url: string, received: number | string) {
     super(
       "ERR_TENDRIL_HTTP_RESPONSE_TOO_LARGE",
-      `response from ${url} exceeds maxResponseSize of ${limit} bytes (${typeof received === "number" ? `received ${received}` : received})`,
+      `response from ${url} exceeds maxResponseBytes of ${limit} bytes (${typeof received === "number" ? `received ${received}` : received})`,
     );
     this.limit = limit;
     this.url = url;

@@ -276,7 +276,7 @@ class ControllerHandler {
  * @example
  * ```ts
  * import { Agent, fetch } from "undici";
- * const dispatcher = new GreenDispatcher(new Agent(), { maxResponseSize: 1 << 20 });
+ * const dispatcher = new GreenDispatcher(new Agent(), { maxResponseBytes: 1 << 20 });
  * const response = await fetch(url, { dispatcher });
  * ```
  */
@@ -284,7 +284,7 @@ export interface GreenDispatcherOptions {
   /** @internal The concurrency gate (from the client's `pool`). */
   gate?: Gate | null;
   /** Abort responses whose body exceeds this many bytes. Default: no limit. */
-  maxResponseSize?: number;
+  maxResponseBytes?: number;
 }
 
 /**
@@ -309,7 +309,7 @@ export class GreenDispatcher extends Dispatcher {
     super();
     this.#inner = inner;
     this.#gate = options.gate ?? null;
-    this.#limit = options.maxResponseSize ?? Number.POSITIVE_INFINITY;
+    this.#limit = options.maxResponseBytes ?? Number.POSITIVE_INFINITY;
   }
 
   override dispatch(opts: DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {

@@ -18,10 +18,17 @@
  */
 
 import { AsyncResource } from "node:async_hooks";
-import { GreenThreadExit, green, isTimeout, suspend } from "@tendril/core";
-import { checkBytes, checkFunction, checkInteger, checkMs } from "@tendril/core/validate";
-import { Agent, buildConnector, type Dispatcher } from "undici";
+import { GreenThreadExit, getHub, green, isTimeout, suspend } from "@tendril/core";
+import {
+  checkBytes,
+  checkFunction,
+  checkInteger,
+  checkMs,
+  describeValue,
+} from "@tendril/core/validate";
+import { Agent, buildConnector, type Dispatcher, Pool } from "undici";
 import { lookup as greenLookup, type LookupFunction } from "../dns/resolver.js";
+import type { CloseOptions } from "../http-server/serve-http.js";
 import { type ConcurrencyLimit, type Gate, toGate } from "./concurrency.js";
 import { HttpRequestError, HttpTimeout, ResponseTooLarge } from "./errors.js";
 import { GreenDispatcher } from "./green-dispatcher.js";
@@ -36,7 +43,7 @@ type RequestInit = NonNullable<Parameters<typeof globalThis.fetch>[1]>;
  *
  * @example
  * ```ts
- * const client = new HttpClient({ pool: 50, connections: 10, headersTimeout: 5000 });
+ * const client = new HttpClient({ pool: 50, connections: 10, headersTimeoutMs: 5000 });
  * const response = await client.urlopen("http://127.0.0.1:8080/");
  * ```
  */
@@ -46,15 +53,15 @@ export interface HttpClientOptions {
   /** Connections per origin. Default: no limit (one per request in flight). */
   connections?: number;
   /** How long an idle keep-alive connection is kept. Default 4000 (undici's). */
-  keepAliveTimeout?: number;
+  keepAliveTimeoutMs?: number;
   /** How long connecting (TCP and TLS) may take. Default 10 000. */
-  connectTimeout?: number;
+  connectTimeoutMs?: number;
   /** How long to wait for the response headers. Default 60 000. */
-  headersTimeout?: number;
+  headersTimeoutMs?: number;
   /** How long the body may go without a byte. Default 60 000. */
-  bodyTimeout?: number;
+  bodyTimeoutMs?: number;
   /** The largest response body accepted. Default 256 MiB; `Infinity` for none. */
-  maxResponseSize?: number;
+  maxResponseBytes?: number;
   /** Redirects followed before `TooManyRedirects`. Default 20 (as `fetch`). */
   maxRedirects?: number;
   /** Throw `HttpError` for a final status >= 400. Default `false` (as `fetch`). */
@@ -101,7 +108,7 @@ export type UrlopenBody =
  *   method: "POST",
  *   headers: { "content-type": "application/json" },
  *   body: JSON.stringify({ q: "tendril" }),
- *   maxResponseSize: 1 << 20,
+ *   maxResponseBytes: 1 << 20,
  * });
  * ```
  */
@@ -122,9 +129,9 @@ export interface UrlopenInit {
    * reject) to refuse it, and nothing is sent there. Replaces the client's hook.
    */
   beforeRedirect?: BeforeRedirect;
-  maxResponseSize?: number;
-  headersTimeout?: number;
-  bodyTimeout?: number;
+  maxResponseBytes?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
   throwHttpErrors?: boolean;
   /** A resolver for this request's connections (clients keep one connection pool per resolver). */
   lookup?: LookupFunction;
@@ -288,7 +295,7 @@ function prepareBody(
  * import { GreenPool } from "@tendril/core";
  * const urls = ["http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b"];
  * const pool = new GreenPool(100);
- * await using client = new HttpClient({ pool, headersTimeout: 5000, maxResponseSize: 1 << 20 });
+ * await using client = new HttpClient({ pool, headersTimeoutMs: 5000, maxResponseBytes: 1 << 20 });
  * for await (const body of pool.imap(async (u: string) => (await client.urlopen(u)).bytes(), urls))
  *   console.log(body.length);
  * ```
@@ -310,6 +317,7 @@ export class HttpClient {
   readonly #connectTimeout: number;
   readonly #lookupAgents = new Map<LookupFunction, Dispatcher>();
   readonly #gates = new WeakMap<object, Gate>();
+  readonly #pools = new Set<Pool>();
   #plainPlan: UrlopenPlan | null = null;
 
   constructor(options: HttpClientOptions = {}) {
@@ -318,27 +326,27 @@ export class HttpClient {
     }
     this.#gate = toGate(options.pool, "HttpClient");
     this.#maxResponseSize = checkSizeOption(
-      "HttpClient: maxResponseSize",
-      options.maxResponseSize,
+      "HttpClient: maxResponseBytes",
+      options.maxResponseBytes,
       DEFAULT_MAX_RESPONSE_SIZE,
     );
     this.#maxRedirects = checkCountOption("HttpClient: maxRedirects", options.maxRedirects, 20);
     this.#headersTimeout = checkMsOption(
-      "HttpClient: headersTimeout",
-      options.headersTimeout,
+      "HttpClient: headersTimeoutMs",
+      options.headersTimeoutMs,
       60_000,
     );
-    this.#bodyTimeout = checkMsOption("HttpClient: bodyTimeout", options.bodyTimeout, 60_000);
+    this.#bodyTimeout = checkMsOption("HttpClient: bodyTimeoutMs", options.bodyTimeoutMs, 60_000);
     this.#throwHttpErrors = options.throwHttpErrors ?? false;
     this.#beforeRedirect = checkHook("HttpClient: beforeRedirect", options.beforeRedirect, null);
     const connectTimeout = checkMsOption(
-      "HttpClient: connectTimeout",
-      options.connectTimeout,
+      "HttpClient: connectTimeoutMs",
+      options.connectTimeoutMs,
       10_000,
     );
     const keepAliveTimeout = checkMsOption(
-      "HttpClient: keepAliveTimeout",
-      options.keepAliveTimeout,
+      "HttpClient: keepAliveTimeoutMs",
+      options.keepAliveTimeoutMs,
       4000,
     );
     if (options.connections !== undefined)
@@ -349,6 +357,14 @@ export class HttpClient {
     }
     this.#connectTimeout = connectTimeout;
     this.#agentOptions = {
+      // Every origin's pool, recorded so that close() can still cut them once undici's
+      // Agent.close() has begun (it forgets its pools at that point).
+      factory: (origin: string | URL, opts: object) => {
+        for (const p of this.#pools) if (p.closed || p.destroyed) this.#pools.delete(p);
+        const pool = new Pool(origin, opts);
+        this.#pools.add(pool);
+        return pool;
+      },
       connect: neutralConnector({ lookup: lookup as never, timeout: connectTimeout }),
       keepAliveTimeout: Math.max(1, keepAliveTimeout),
       headersTimeout: this.#headersTimeout,
@@ -363,7 +379,7 @@ export class HttpClient {
     flatten(options.headers, this.#defaults);
     this.dispatcher = new GreenDispatcher(this.#agent, {
       gate: this.#gate,
-      maxResponseSize: this.#maxResponseSize,
+      maxResponseBytes: this.#maxResponseSize,
     });
   }
 
@@ -434,16 +450,16 @@ export class HttpClient {
       agent: init.lookup === undefined ? this.#agent : this.#agentFor(init.lookup),
       gate: init.pool === undefined ? this.#gate : this.#gateFor(init.pool),
       limit: checkSizeOption(
-        "urlopen: maxResponseSize",
-        init.maxResponseSize,
+        "urlopen: maxResponseBytes",
+        init.maxResponseBytes,
         this.#maxResponseSize,
       ),
       headersTimeout: checkMsOption(
-        "urlopen: headersTimeout",
-        init.headersTimeout,
+        "urlopen: headersTimeoutMs",
+        init.headersTimeoutMs,
         this.#headersTimeout,
       ),
-      bodyTimeout: checkMsOption("urlopen: bodyTimeout", init.bodyTimeout, this.#bodyTimeout),
+      bodyTimeout: checkMsOption("urlopen: bodyTimeoutMs", init.bodyTimeoutMs, this.#bodyTimeout),
       redirect,
       maxRedirects: checkCountOption(
         "urlopen: maxRedirects",
@@ -532,20 +548,55 @@ export class HttpClient {
     });
   }
 
-  /** Closes the connections once the requests in flight are done. */
-  async close(): Promise<void> {
-    const closing = [...this.#lookupAgents.values()].map((a) => a.close());
+  /**
+   * Closes the client's connections: at once when idle, else once the requests in flight are
+   * done — or, past `graceMs` (default: no limit), by destroying them, so the requests still
+   * running fail. `close({ graceMs: 0 })` cuts every connection now. A client given an
+   * `agent` leaves that agent open. Resolves once every connection is closed.
+   *
+   * @throws {RangeError} for a `graceMs` that is not a number >= 0.
+   * @example
+   * ```ts
+   * const client = new HttpClient();
+   * try { await client.urlopen(url); } finally { await client.close({ graceMs: 5_000 }); }
+   * ```
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const graceMs = options.graceMs ?? Number.POSITIVE_INFINITY;
+    if (typeof graceMs !== "number" || !(graceMs >= 0)) {
+      return Promise.reject(
+        new RangeError(
+          `HttpClient.close: graceMs must be a number >= 0, received ${describeValue(options.graceMs)}`,
+        ),
+      );
+    }
+    const agents: Dispatcher[] = [...this.#lookupAgents.values()];
     this.#lookupAgents.clear();
-    if (this.#ownsAgent) closing.push(this.#agent.close());
-    await Promise.all(closing);
-  }
-
-  /** Closes every connection now; requests in flight fail. */
-  async destroy(): Promise<void> {
-    const destroying = [...this.#lookupAgents.values()].map((a) => a.destroy());
-    this.#lookupAgents.clear();
-    if (this.#ownsAgent) destroying.push(this.#agent.destroy());
-    await Promise.all(destroying);
+    if (this.#ownsAgent) agents.push(this.#agent);
+    const pools = this.#pools;
+    const cut = (): Promise<void> =>
+      Promise.all([
+        ...agents.map((a) => a.destroy()),
+        ...[...pools].map((p) => (p.destroyed ? undefined : p.destroy())),
+      ]).then(() => pools.clear());
+    if (graceMs === 0) return cut();
+    const closing = Promise.all(agents.map((a) => a.close())).then(() => undefined);
+    if (graceMs === Number.POSITIVE_INFINITY) return closing;
+    return new Promise<void>((resolve, reject) => {
+      const timer = getHub().schedule(graceMs, () => {
+        cut().then(resolve, reject);
+      });
+      closing.then(
+        () => {
+          timer.cancel();
+          resolve();
+        },
+        (error: unknown) => {
+          timer.cancel();
+          reject(error);
+        },
+      );
+    });
   }
 
   /** `close()`, for `await using`. */

@@ -143,7 +143,7 @@ export class HttpResponse {
   }
 
   /**
-   * The whole body as bytes. A green operation; enforces `maxResponseSize`.
+   * The whole body as bytes. A green operation; enforces `maxResponseBytes`.
    *
    * @throws {ResponseTooLarge|HttpTimeout|HttpRequestError|TypeError} (TypeError: already read)
    */

@@ -55,7 +55,7 @@ function writeSlot(slot: symbol, value: unknown): void {
  * @example
  * ```ts
  * import { extract } from "@extractus/feed-extractor"; // fetches with the global fetch
- * patch(new HttpClient({ pool: 20, headersTimeout: 5000 }));
+ * patch(new HttpClient({ pool: 20, headersTimeoutMs: 5000 }));
  * const feed = await withTimeout(10_000, extract, "http://127.0.0.1:8080/feed.xml");
  * ```
  */

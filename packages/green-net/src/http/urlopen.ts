@@ -34,7 +34,7 @@ export function getDefaultHttpClient(): HttpClient {
  * @throws {TypeError} when `client` is neither an `HttpClient` nor `null`.
  * @example
  * ```ts
- * setDefaultHttpClient(new HttpClient({ pool: 200, headersTimeout: 5000 }));
+ * setDefaultHttpClient(new HttpClient({ pool: 200, headersTimeoutMs: 5000 }));
  * ```
  */
 export function setDefaultHttpClient(client: HttpClient | null): HttpClient | null {

@@ -78,7 +78,8 @@ function onInit(_id: number, type: string, _trigger: number, resource: object): 
   if (isMain(getCurrent())) return;
   const gate: Gate = { tasks: null, open: null };
   // Invariant: `then` is called here, inside the thread, so the reaction carries its scope.
-  new Promise<void>((resolve) => {
+  // runGate reports its own failures, so the chain never rejects.
+  void new Promise<void>((resolve) => {
     gate.open = resolve;
   }).then(() => runGate(gate));
   (resource as Stamped)[kGate] = gate;

@@ -92,18 +92,15 @@ export class IncompleteRead extends TendrilError {
  *
  * @example
  * ```ts
- * try { await sock.readLine({ maxLength: 1024 }); } catch (e) { if (e instanceof LineTooLong) await sock.close(); }
+ * try { await sock.readLine({ maxLineBytes: 1024 }); } catch (e) { if (e instanceof LineTooLong) await sock.close(); }
  * ```
  */
 export class LineTooLong extends TendrilError {
   /** The limit that was exceeded, in bytes. */
-  readonly maxLength: number;
-  constructor(maxLength: number) {
-    super(
-      "ERR_TENDRIL_LINE_TOO_LONG",
-      `no line end within ${maxLength} bytes (readLine maxLength)`,
-    );
-    this.maxLength = maxLength;
+  readonly limit: number;
+  constructor(limit: number) {
+    super("ERR_TENDRIL_LINE_TOO_LONG", `no line end within ${limit} bytes (readLine maxLineBytes)`);
+    this.limit = limit;
   }
 }
 

@@ -59,12 +59,12 @@ export type ShutdownHow = "read" | "write" | "both";
  *
  * @example
  * ```ts
- * const line = await sock.readLine({ maxLength: 8192 }); // LineTooLong past 8 KiB
+ * const line = await sock.readLine({ maxLineBytes: 8192 }); // LineTooLong past 8 KiB
  * ```
  */
 export interface ReadLineOptions {
   /** The longest line accepted, in bytes, counting the `"\n"`. Default 65536. */
-  maxLength?: number;
+  maxLineBytes?: number;
 }
 
 const DEFAULT_HWM = 65536;
@@ -262,7 +262,7 @@ export class GreenSocket {
    * the last line of a stream that does not end with a newline is still told apart from the
    * end of the stream, which resolves `""`.
    *
-   * @throws {LineTooLong} when no `"\n"` comes within `maxLength` bytes (the bytes stay buffered).
+   * @throws {LineTooLong} when no `"\n"` comes within `maxLineBytes` bytes (the bytes stay buffered).
    * @throws {ConcurrentRead|SocketClosed|SocketTimeout} as `recv`.
    * @example
    * ```ts
@@ -272,7 +272,7 @@ export class GreenSocket {
    * ```
    */
   readLine(options: ReadLineOptions = {}): Promise<string> {
-    return this.#reader.readLine(options.maxLength ?? DEFAULT_MAX_LINE);
+    return this.#reader.readLine(options.maxLineBytes ?? DEFAULT_MAX_LINE);
   }
 
   /**

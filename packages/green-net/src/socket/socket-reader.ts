@@ -84,7 +84,7 @@ export class SocketReader {
   /** `readLine(maxLength)`; see `GreenSocket.readLine`. */
   readLine(maxLength: number): Promise<string> {
     if (!(Number.isInteger(maxLength) && maxLength > 0)) {
-      return Promise.reject(badCount("readLine: maxLength", maxLength));
+      return Promise.reject(badCount("readLine: maxLineBytes", maxLength));
     }
     if (this.#waiter !== null) return Promise.reject(new ConcurrentRead("readLine"));
     this.#kind = LINE;

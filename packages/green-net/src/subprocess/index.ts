@@ -10,6 +10,8 @@
 /** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
 import "../node-version.js";
 
+/** The codes of this package's errors (they extend `@tendril/core`'s `TendrilErrorCodes`). */
+export type { GreenNetErrorCode } from "../error-codes.js";
 /** Errors: a checked command that failed. */
 export { ProcessFailed } from "./errors.js";
 /** Processes: start one, stream its pipes, wait for it, end it. */

@@ -17,7 +17,7 @@ import { getHub } from "@tendril/core";
  *
  * @example
  * ```ts
- * dns.set("web.test", { A: ["127.0.0.1"], ttl: 30 });
+ * dns.set("web.test", { A: ["127.0.0.1"], ttlSeconds: 30 });
  * dns.set("slow.test", { A: ["127.0.0.2"], delayMs: 500 });
  * dns.set("broken.test", { servfail: true });
  * ```
@@ -28,7 +28,7 @@ export interface DnsRecordSet {
   /** IPv6 addresses (AAAA records). */
   AAAA?: string[];
   /** TTL of the answers, in seconds. Default 60. */
-  ttl?: number;
+  ttlSeconds?: number;
   /** Answer SERVFAIL instead. */
   servfail?: boolean;
   /** Wait this many milliseconds (on the hub's clock) before answering. */
@@ -83,7 +83,7 @@ const RCODE_NOTIMP = 4;
  *   or a `delayMs` is not a number >= 0.
  * @example
  * ```ts
- * const dns = await startDnsServer({ "web.test": { A: ["127.0.0.1"], ttl: 30 } });
+ * const dns = await startDnsServer({ "web.test": { A: ["127.0.0.1"], ttlSeconds: 30 } });
  * const resolver = new Resolver({ servers: [dns.address], hostsFile: null });
  * await resolver.resolve("web.test", { family: 4 }); // ["127.0.0.1"]
  * await dns.close();
@@ -221,10 +221,10 @@ function encode(name: string, set: DnsRecordSet): Encoded {
       `startDnsServer: the records of ${JSON.stringify(name)} must be an object, received ${String(set)}`,
     );
   }
-  const ttl = set.ttl ?? 60;
+  const ttl = set.ttlSeconds ?? 60;
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 0x7fffffff) {
     throw new RangeError(
-      `startDnsServer: the TTL of ${JSON.stringify(name)} must be an integer in 0..2147483647, received ${String(ttl)}`,
+      `startDnsServer: the ttlSeconds of ${JSON.stringify(name)} must be an integer in 0..2147483647, received ${String(ttl)}`,
     );
   }
   const delayMs = set.delayMs;

@@ -69,7 +69,7 @@ export type StreamCheck =
  *
  * @example
  * ```ts
- * await checkStreamPair(makePair, { skip: ["backpressure"], stepTimeout: 2000 });
+ * await checkStreamPair(makePair, { skip: ["backpressure"], stepTimeoutMs: 2000 });
  * ```
  */
 export interface StreamCheckOptions {
@@ -78,7 +78,7 @@ export interface StreamCheckOptions {
   /** How far a writer may get ahead of a reader that does not read. Default 16 MiB. */
   backpressureLimit?: number;
   /** The most milliseconds any single step may take before the check fails. Default 5000. */
-  stepTimeout?: number;
+  stepTimeoutMs?: number;
 }
 
 const ALL: StreamCheck[] = [
@@ -148,7 +148,7 @@ export async function checkStreamPair(
 ): Promise<StreamCheck[]> {
   const skip = new Set(options.skip ?? []);
   const limit = options.backpressureLimit ?? 16 * 1024 * 1024;
-  const stepTimeout = options.stepTimeout ?? 5000;
+  const stepTimeout = options.stepTimeoutMs ?? 5000;
   const passed: StreamCheck[] = [];
   const step = <T>(check: StreamCheck, what: string, fn: () => Promise<T>): Promise<T> =>
     withTimeout(stepTimeout, fn).catch((error: unknown) => {

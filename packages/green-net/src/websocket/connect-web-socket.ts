@@ -18,7 +18,7 @@ import { GreenWebSocket } from "./green-web-socket.js";
  * const options: ConnectWebSocketOptions = {
  *   protocols: ["chat.v1"],
  *   headers: { Authorization: `Bearer ${token}` },
- *   maxPayload: 64 * 1024,
+ *   maxPayloadBytes: 64 * 1024,
  * };
  * const ws = await connectWebSocket("wss://example.com/chat", options);
  * console.log(ws.protocol); // "chat.v1"
@@ -30,7 +30,7 @@ export interface ConnectWebSocketOptions {
   /** Extra handshake headers (`Authorization`, `Origin`, …). */
   headers?: Record<string, string>;
   /** The largest message accepted, in bytes. Default 1 MiB. */
-  maxPayload?: number;
+  maxPayloadBytes?: number;
   /** Bytes of unread messages buffered before the socket is paused. Default 1 MiB. */
   highWaterMark?: number;
 }
@@ -73,9 +73,9 @@ export async function connectWebSocket(
     );
   }
   const maxPayload =
-    options.maxPayload === undefined
+    options.maxPayloadBytes === undefined
       ? 1 << 20
-      : checkInteger("connectWebSocket: maxPayload", options.maxPayload, 1);
+      : checkInteger("connectWebSocket: maxPayloadBytes", options.maxPayloadBytes, 1);
   const raw = new WebSocket(parsed, options.protocols, { headers: options.headers, maxPayload });
   // Wrapped before the handshake ends, so that no message sent right after it is missed.
   const ws = new GreenWebSocket(raw, { highWaterMark: options.highWaterMark });

@@ -139,7 +139,7 @@ export class GreenWebSocket {
    *
    * @throws {ConcurrentRead} when another green thread is reading this websocket.
    * @throws {Error} the protocol error that broke the connection (a `ws` error with a
-   *   `WS_ERR_…` code, such as a message over `maxPayload`).
+   *   `WS_ERR_…` code, such as a message over `maxPayloadBytes`).
    * @example
    * ```ts
    * for (let m = await ws.recv(); m !== null; m = await ws.recv()) await ws.send(m);

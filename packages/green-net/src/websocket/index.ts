@@ -9,6 +9,8 @@
 /** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
 import "../node-version.js";
 
+/** The codes of this package's errors (they extend `@tendril/core`'s `TendrilErrorCodes`). */
+export type { GreenNetErrorCode } from "../error-codes.js";
 /** The client: connect and get a green websocket. */
 export { type ConnectWebSocketOptions, connectWebSocket } from "./connect-web-socket.js";
 /** Errors: a send on a closed websocket. */

@@ -46,7 +46,7 @@ export type WebSocketHandler = (
  * ```ts
  * const options: ServeWebSocketOptions = {
  *   path: "/chat",
- *   maxPayload: 64 * 1024,
+ *   maxPayloadBytes: 64 * 1024,
  *   maxConnections: 1_000,
  *   verifyOrigin: (origin) => origin === "https://example.com",
  *   selectProtocol: (protocols) => (protocols.has("chat.v1") ? "chat.v1" : false),
@@ -58,7 +58,7 @@ export interface ServeWebSocketOptions {
   /** Only upgrade requests for this path (the query is ignored); others get 404. Default: every path. */
   path?: string;
   /** The largest message accepted, in bytes; a larger one closes the connection (1009). Default 1 MiB. */
-  maxPayload?: number;
+  maxPayloadBytes?: number;
   /** Connections served at once; more are refused with 503. Default 10,000. */
   maxConnections?: number;
   /** Accept the handshake only when this returns `true` for the `Origin` header (browsers send it). */
@@ -148,9 +148,9 @@ export function serveWebSocket(
     );
   }
   const maxPayload =
-    options.maxPayload === undefined
+    options.maxPayloadBytes === undefined
       ? 1 << 20
-      : checkInteger("serveWebSocket: maxPayload", options.maxPayload, 1);
+      : checkInteger("serveWebSocket: maxPayloadBytes", options.maxPayloadBytes, 1);
   const maxConnections =
     options.maxConnections === undefined
       ? 10_000

@@ -209,7 +209,7 @@ describe("hostile input: each gets a correct 4xx or a clean close", () => {
   });
 
   test("generated requests: never a 5xx or a hang, and well-formed clients are served throughout", async () => {
-    const { port } = await serve(echoLength, { maxBodySize: 4096, maxUrlLength: 512 });
+    const { port } = await serve(echoLength, { maxBodyBytes: 4096, maxUrlLength: 512 });
     const byte = fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c));
     const bytes = (maxLength: number) => fc.string({ unit: byte, maxLength });
     const token = fc.string({
@@ -400,8 +400,8 @@ describe("a misbehaving handler yields a 500, never a crash or an injection", ()
 });
 
 describe("slow and abusive clients", () => {
-  test(`${SLOWLORIS.toLocaleString("en-US")} slowloris connections: a normal client is still served, memory stays bounded`, async () => {
-    const { server, port } = await serve(echoLength, { headersTimeout: 1000 });
+  test(`$SLOWLORIS.toLocaleString("en-US")slowloris connections: a normal client is still served, memory stays bounded`, async () => {
+    const { server, port } = await serve(echoLength, { headersTimeoutMs: 1000 });
     const rssBefore = process.memoryUsage().rss;
     const loris: Socket[] = [];
     const closedByServer: Promise<void>[] = [];
@@ -411,7 +411,7 @@ describe("slow and abusive clients", () => {
       for (let j = i; j < Math.min(SLOWLORIS, i + 100); j++) {
         const socket = netConnect(port, "127.0.0.1");
         socket.on("error", () => {});
-        socket.write(`GET /loris-${j} HTTP/1.1\r\nHost: x\r\nX-Slow: `);
+        socket.write(`GET /loris-$jHTTP/1.1\r\nHost: x\r\nX-Slow: `);
         connected.push(new Promise((resolve) => socket.once("connect", () => resolve())));
         closedByServer.push(new Promise((resolve) => socket.once("close", () => resolve())));
         loris.push(socket);
@@ -431,7 +431,7 @@ describe("slow and abusive clients", () => {
         latencies.push(performance.now() - started);
         rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
       }
-      // Each trickling connection is cut by headersTimeout (1 s here; 60 s by default).
+      // Each trickling connection is cut by headersTimeoutMs (1 s here; 60 s by default).
       await Promise.all(closedByServer);
     } finally {
       clearInterval(trickle);
@@ -470,16 +470,16 @@ describe("slow and abusive clients", () => {
     expect((server.server as { maxHeaderSize?: number }).maxHeaderSize).toBe(16 * 1024);
   });
 
-  test("headersTimeout, requestTimeout and keepAliveTimeout fire", async () => {
+  test("headersTimeoutMs, requestTimeoutMs and keepAliveTimeoutMs fire", async () => {
     const { port } = await serve(echoLength, {
-      headersTimeout: 300,
-      requestTimeout: 600,
-      keepAliveTimeout: 200,
+      headersTimeoutMs: 300,
+      requestTimeoutMs: 600,
+      keepAliveTimeoutMs: 200,
     });
-    // A head that never ends: 408 from headersTimeout.
+    // A head that never ends: 408 from headersTimeoutMs.
     const slowHead = await rawExchange(port, ["GET / HTTP/1.1\r\nHost: x\r\n"], { ms: 10_000 });
     expect(statusLines(slowHead.received)).toEqual(["HTTP/1.1 408 Request Timeout"]);
-    // A body that never ends: cut by requestTimeout.
+    // A body that never ends: cut by requestTimeoutMs.
     const slowBody = await rawExchange(
       port,
       [
@@ -493,7 +493,7 @@ describe("slow and abusive clients", () => {
     );
     expect(slowBody.closed).toBe(true);
     expect(slowBody.received).not.toMatch(/^HTTP\/1\.1 200/);
-    // An idle keep-alive connection: closed by keepAliveTimeout after its response.
+    // An idle keep-alive connection: closed by keepAliveTimeoutMs after its response.
     const idle = await rawExchange(port, [head("GET / HTTP/1.1", [["Host", "x"]])], { ms: 10_000 });
     expect(statusLines(idle.received)).toEqual([OK]);
     expect(idle.closed).toBe(true);

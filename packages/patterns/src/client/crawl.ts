@@ -32,6 +32,7 @@ import {
   Timeout,
 } from "@tendril/core";
 import { checkInteger, checkMs } from "@tendril/core/validate";
+import { CallTimeout } from "../call-timeout.js";
 import { guardedFetch } from "../dispatch/guarded-fetch.js";
 import type { OutboundPolicy } from "../dispatch/outbound-guard.js";
 import type { CrawlFrontier, FrontierTask, PageRecord } from "./crawl-frontier.js";
@@ -65,7 +66,7 @@ export interface CrawlOptions {
   /** Follow only links on the start URLs' origins. Default `true`. */
   sameOrigin?: boolean;
   /** Time for one page, request and body. Default 10_000. */
-  pageTimeout?: number;
+  pageTimeoutMs?: number;
   /** Requests at once to one origin (scheme, host and port): politeness. Default 2. */
   perOriginLimit?: number;
   /** Largest page body read. Default 5 MiB. */
@@ -162,22 +163,6 @@ export interface CrawlStats {
   readonly maxPages: number;
 }
 
-/**
- * The error of a page that took longer than `pageTimeout`. `code` is `ERR_TENDRIL_PAGE_TIMEOUT`.
- *
- * @example
- * ```ts
- * for await (const page of crawl(urls)) if (!page.ok && page.error instanceof PageTimeoutError) console.log("slow", page.url);
- * ```
- */
-export class PageTimeoutError extends TendrilError {
-  readonly timeout: number;
-  constructor(timeout: number) {
-    super("ERR_TENDRIL_PAGE_TIMEOUT", `the page took longer than ${timeout} ms`);
-    this.timeout = timeout;
-  }
-}
-
 interface Task {
   url: string;
   depth: number;
@@ -268,7 +253,7 @@ export class Crawl implements AsyncIterable<PageResult> {
     this.#maxPages = positiveInt("maxPages", options.maxPages, 100, 0);
     this.#maxDepth = positiveInt("maxDepth", options.maxDepth, Number.POSITIVE_INFINITY, 0);
     this.#sameOrigin = options.sameOrigin ?? true;
-    this.#pageTimeout = nonNegativeMs("pageTimeout", options.pageTimeout, 10_000);
+    this.#pageTimeout = nonNegativeMs("pageTimeout", options.pageTimeoutMs, 10_000);
     this.#perOrigin = positiveInt("perOriginLimit", options.perOriginLimit, 2);
     this.#maxBytes = positiveInt("maxPageBytes", options.maxPageBytes, 5 * 1024 * 1024, 0);
     this.#filter = options.filter;
@@ -480,13 +465,13 @@ export class Crawl implements AsyncIterable<PageResult> {
     if (!this.#finished) this.#inbox.putNowait({ task, page });
   };
 
-  /** Fetches one page under `pageTimeout`; a failure is a failed page, not an exception. */
+  /** Fetches one page under `pageTimeoutMs`; a failure is a failed page, not an exception. */
   async #fetchOne(task: Task): Promise<PageResult> {
     const started = getHub().now();
     let page: PageResult;
     const timeout = new Timeout(this.#pageTimeout);
     try {
-      const init: FetchInit = { headers: PAGE_HEADERS, maxResponseSize: this.#maxBytes };
+      const init: FetchInit = { headers: PAGE_HEADERS, maxResponseBytes: this.#maxBytes };
       let response: FetchResponse;
       let finalUrl: string;
       if (this.#outbound === undefined) {
@@ -505,7 +490,7 @@ export class Crawl implements AsyncIterable<PageResult> {
         throw await statusError(response, finalUrl);
       }
       const contentType = response.headers.get("content-type") ?? "";
-      const body = await readBody(response, { maxBytes: this.#maxBytes });
+      const body = await readBody(response, { maxBodyBytes: this.#maxBytes });
       const isHtml = /^\s*(text\/html|application\/xhtml\+xml)/i.test(contentType);
       const links = isHtml ? extractLinks(decodeText(body, contentType), finalUrl) : [];
       page = {
@@ -528,7 +513,7 @@ export class Crawl implements AsyncIterable<PageResult> {
         url: task.url,
         depth: task.depth,
         referrer: task.referrer,
-        error: error === timeout ? new PageTimeoutError(this.#pageTimeout) : error,
+        error: error === timeout ? new CallTimeout(this.#pageTimeout, "the page") : error,
         ms: getHub().now() - started,
       };
     } finally {
@@ -733,7 +718,7 @@ function pageRecord(page: PageResult): PageRecord {
 /**
  * Crawls the web from `startUrls`: fetches pages concurrently on a pool, follows their links
  * (same origin by default), never fetches a URL twice, stops after `maxPages`, gives each page
- * `pageTimeout`, and keeps at most `perOriginLimit` requests on any one origin. Returns a
+ * `pageTimeoutMs`, and keeps at most `perOriginLimit` requests on any one origin. Returns a
  * `Crawl`: iterate it for each page as it finishes (failed pages included, with their error).
  *
  * @throws {TypeError|RangeError} for a bad start URL or option.

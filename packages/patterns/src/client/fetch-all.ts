@@ -12,8 +12,9 @@
  * @module
  */
 
-import { GreenPool, TendrilError, Timeout } from "@tendril/core";
+import { GreenPool, Timeout } from "@tendril/core";
 import { checkInteger, checkMs } from "@tendril/core/validate";
+import { CallTimeout } from "../call-timeout.js";
 import { type FetchFunction, type FetchResponse, greenFetch } from "./fetch-function.js";
 import { readBody, statusError } from "./read-body.js";
 
@@ -37,7 +38,7 @@ export interface FetchAllOptions<T> {
   /** Time for one URL, request and body together. Default: none. */
   timeout?: number | null;
   /** Largest body accepted. Default 10 MiB. */
-  maxBytes?: number;
+  maxResponseBytes?: number;
   /** Turns a 2xx response into the value. Default: its body as a `Uint8Array` (size-limited). */
   read?: (response: FetchResponse, url: string) => T | Promise<T>;
   /** Extra request options (headers, method…), given to the HTTP client as they are. */
@@ -62,26 +63,10 @@ export type FetchResult<T> =
   | { readonly ok: false; readonly url: string; readonly error: unknown };
 
 /**
- * The error of a URL that took longer than `timeout`. `code` is `ERR_TENDRIL_FETCH_TIMEOUT`.
- *
- * @example
- * ```ts
- * for await (const r of fetchAll(urls, { timeout: 1000 })) if (!r.ok && r.error instanceof FetchTimeoutError) console.log("slow:", r.url);
- * ```
- */
-export class FetchTimeoutError extends TendrilError {
-  readonly timeout: number;
-  constructor(timeout: number) {
-    super("ERR_TENDRIL_FETCH_TIMEOUT", `the fetch took longer than ${timeout} ms`);
-    this.timeout = timeout;
-  }
-}
-
-/**
  * Fetches every URL of `urls` (a list, or any sync or async iterable, pulled lazily)
  * concurrently on a pool and yields one `FetchResult` per URL **in input order**: `{ ok: true,
  * status, value }` for a 2xx response (the body, or what `read` made of it), `{ ok: false,
- * error }` otherwise (`HttpError`, `FetchTimeoutError`, `ResponseTooLarge` — the first and last from
+ * error }` otherwise (`HttpError`, `CallTimeout`, `ResponseTooLarge` — the first and last from
  * `@tendril/green-net` —, a
  * network error…). Never throws for one URL, so one bad URL does not end the loop.
  *
@@ -105,24 +90,25 @@ export function fetchAll<T = Uint8Array>(
   const pool = options.pool ?? new GreenPool(concurrency);
   const timeout = options.timeout ?? null;
   if (timeout !== null) checkMs("fetchAll: timeout", timeout);
-  const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
+  const maxBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
   const fetchFn = options.fetch;
   const read = options.read;
 
   const fetchOne = async (raw: string | URL): Promise<FetchResult<T>> => {
     const url = String(raw);
-    const guard = timeout === null ? null : new Timeout(timeout, new FetchTimeoutError(timeout));
+    const guard =
+      timeout === null ? null : new Timeout(timeout, new CallTimeout(timeout, "the fetch"));
     try {
       const response = await greenFetch(fetchFn, url, {
         ...options.init,
-        maxResponseSize: maxBytes,
+        maxResponseBytes: maxBytes,
       });
       if (!response.ok) {
         throw await statusError(response, url);
       }
       const value =
         read === undefined
-          ? ((await readBody(response, { maxBytes })) as T)
+          ? ((await readBody(response, { maxBodyBytes: maxBytes })) as T)
           : await read(response, url);
       return { ok: true, url, status: response.status, value };
     } catch (error) {

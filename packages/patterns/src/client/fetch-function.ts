@@ -27,13 +27,13 @@ export type FetchResponse = Response | HttpResponse;
  *
  * @example
  * ```ts
- * const init: FetchInit = { headers: { accept: "text/html" }, maxResponseSize: 1 << 20 };
+ * const init: FetchInit = { headers: { accept: "text/html" }, maxResponseBytes: 1 << 20 };
  * ```
  */
 export type FetchInit = UrlopenInit & Record<string, unknown>;
 
 /**
- * A `fetch`-compatible function. Options the recipes pass beyond `fetch`'s (`maxResponseSize`,
+ * A `fetch`-compatible function. Options the recipes pass beyond `fetch`'s (`maxResponseBytes`,
  * `lookup`) are `urlopen`'s; other clients may ignore them, as the recipes check sizes and
  * addresses themselves as well.
  *

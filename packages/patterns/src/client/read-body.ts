@@ -1,6 +1,6 @@
 /**
  * Reading a response body with a size limit, as a green operation. The recipes pass their
- * limit to `urlopen` too (`maxResponseSize`), which enforces it while the body streams; this
+ * limit to `urlopen` too (`maxResponseBytes`), which enforces it while the body streams; this
  * is the check that holds whatever `fetch` a caller plugs in (the global `fetch`, undici's, a
  * test double): a declared `Content-Length` over the limit is refused before a byte is read,
  * and a body that streams past it is cancelled at once, so a hostile upstream can never make
@@ -20,14 +20,14 @@ import type { FetchResponse } from "./fetch-function.js";
  *
  * @example
  * ```ts
- * const bytes = await readBody(response, { maxBytes: 1 << 20 }); // rejects past 1 MiB
+ * const bytes = await readBody(response, { maxBodyBytes: 1 << 20 }); // rejects past 1 MiB
  * ```
  *
  * @internal
  */
 export interface ReadBodyOptions {
   /** The most bytes to accept. Default: no limit. */
-  maxBytes?: number;
+  maxBodyBytes?: number;
 }
 
 /**
@@ -73,14 +73,14 @@ export async function statusError(response: FetchResponse, url: string): Promise
 
 /**
  * Reads the body of `response` (or of a `Request`) into one `Uint8Array`, refusing more than
- * `maxBytes`. A green operation: kill or a Timeout interrupts the read and cancels the body.
+ * `maxBodyBytes`. A green operation: kill or a Timeout interrupts the read and cancels the body.
  *
  * @throws {ResponseTooLarge} (from `@tendril/green-net`, code
- *   `ERR_TENDRIL_HTTP_RESPONSE_TOO_LARGE`) when the body, declared or streamed, exceeds `maxBytes`.
- * @throws {RangeError} for a bad `maxBytes`.
+ *   `ERR_TENDRIL_HTTP_RESPONSE_TOO_LARGE`) when the body, declared or streamed, exceeds `maxBodyBytes`.
+ * @throws {RangeError} for a bad `maxBodyBytes`.
  * @example
  * ```ts
- * const bytes = await readBody(await urlopen(url, { maxResponseSize: 1 << 20 }), { maxBytes: 1 << 20 });
+ * const bytes = await readBody(await urlopen(url, { maxResponseBytes: 1 << 20 }), { maxBodyBytes: 1 << 20 });
  * ```
  *
  * @internal
@@ -89,7 +89,7 @@ export async function readBody(
   response: FetchResponse | Request,
   options: ReadBodyOptions = {},
 ): Promise<Uint8Array> {
-  const limit = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const limit = options.maxBodyBytes ?? Number.POSITIVE_INFINITY;
   if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
     throw new RangeError(`readBody: maxBytes must be a number >= 0, received ${String(limit)}`);
   }
@@ -100,7 +100,7 @@ export async function readBody(
     throw new ResponseTooLarge(limit, url, declared);
   }
   if (response instanceof HttpResponse) {
-    // urlopen's own reader: already green and limited by the maxResponseSize it was given.
+    // urlopen's own reader: already green and limited by the maxResponseBytes it was given.
     const bytes = await response.bytes();
     if (bytes.byteLength > limit) throw new ResponseTooLarge(limit, url, bytes.byteLength);
     return bytes;

@@ -9,7 +9,7 @@
  *
  * How the deadline works: a `Timeout` on the dispatching thread bounds both the spawning (which
  * waits while the global pool is full) and the waiting. When it fires, entries that finished
- * keep their results, the rest become `DeadlineExceededError` entries, and the calls still
+ * keep their results, the rest become `DeadlineExceeded` entries, and the calls still
  * running are killed so that they give their pool slots back. Results are written by each
  * call into its own slot (not read from the pile in order), so one slow call never hides the
  * results of the fast ones behind it.
@@ -32,6 +32,7 @@ import {
   Timeout,
 } from "@tendril/core";
 import { checkFunction, checkInteger, checkMs } from "@tendril/core/validate";
+import { CallTimeout } from "../call-timeout.js";
 
 /**
  * One entry of a dispatch's results: the value, or the error, of one upstream call.
@@ -51,7 +52,7 @@ export type Settled<R> =
  *
  * @example
  * ```ts
- * const options: DispatchOptions = { pool, deadline: 2000, timeout: 1000, maxFanout: 50 };
+ * const options: DispatchOptions = { pool, deadlineMs: 2000, timeout: 1000, maxFanout: 50 };
  * const results = await dispatch(urls, fetchTitle, options);
  * ```
  */
@@ -62,7 +63,7 @@ export interface DispatchOptions {
    */
   pool?: GreenPool;
   /** The whole dispatch must finish within this; unfinished calls become errors. Default: none. */
-  deadline?: number | null;
+  deadlineMs?: number | null;
   /** Each call must finish within this. Default: none. */
   timeout?: number | null;
   /** At most this many items per dispatch; more is refused before any call starts. Default 100. */
@@ -77,12 +78,12 @@ export interface DispatchOptions {
  * ```ts
  * async function handle(urls: string[]): Promise<Response> {
  *   try { await dispatch(urls, fetchTitle, { maxFanout: 10 }); }
- *   catch (error) { if (error instanceof FanoutLimitError) return new Response(error.message, { status: 413 }); }
+ *   catch (error) { if (error instanceof FanoutLimitExceeded) return new Response(error.message, { status: 413 }); }
  *   return new Response("ok");
  * }
  * ```
  */
-export class FanoutLimitError extends TendrilError {
+export class FanoutLimitExceeded extends TendrilError {
   /** The cap that was exceeded. */
   readonly limit: number;
   constructor(limit: number) {
@@ -96,47 +97,29 @@ export class FanoutLimitError extends TendrilError {
 
 /**
  * The error entry of a call that had not finished when the dispatch's deadline came (it was
- * killed, or never got a pool slot). `code` is `ERR_TENDRIL_DEADLINE`.
+ * killed, or never got a pool slot). `code` is `ERR_TENDRIL_DEADLINE_TIMEOUT`, and
+ * `isTimeout()` is true for it.
  *
  * @example
  * ```ts
- * const [entry] = await dispatch([url], slowFetch, { deadline: 100 });
- * if (entry && !entry.ok && entry.error instanceof DeadlineExceededError) console.log("too slow");
+ * const [entry] = await dispatch([url], slowFetch, { deadlineMs: 100 });
+ * if (entry && !entry.ok && entry.error instanceof DeadlineExceeded) console.log("too slow");
  * ```
  */
-export class DeadlineExceededError extends TendrilError {
+export class DeadlineExceeded extends TendrilError {
   /** The deadline, in milliseconds. */
-  readonly deadline: number;
+  readonly ms: number;
   /** Whether the call had started (false: it was still waiting for a pool slot). */
   readonly started: boolean;
   constructor(deadline: number, started: boolean) {
     super(
-      "ERR_TENDRIL_DEADLINE",
+      "ERR_TENDRIL_DEADLINE_TIMEOUT",
       started
         ? `the request's deadline of ${deadline} ms passed before this upstream call finished`
         : `the request's deadline of ${deadline} ms passed before this upstream call could start (the pool was full)`,
     );
-    this.deadline = deadline;
+    this.ms = deadline;
     this.started = started;
-  }
-}
-
-/**
- * The error entry of one call that ran past its own `timeout`. `code` is
- * `ERR_TENDRIL_UPSTREAM_TIMEOUT`.
- *
- * @example
- * ```ts
- * const [entry] = await dispatch([url], slowFetch, { timeout: 50 });
- * if (entry && !entry.ok && entry.error instanceof UpstreamTimeoutError) console.log("upstream too slow");
- * ```
- */
-export class UpstreamTimeoutError extends TendrilError {
-  /** The per-call timeout, in milliseconds. */
-  readonly timeout: number;
-  constructor(timeout: number) {
-    super("ERR_TENDRIL_UPSTREAM_TIMEOUT", `the upstream call took longer than ${timeout} ms`);
-    this.timeout = timeout;
   }
 }
 
@@ -183,7 +166,7 @@ export function checkDispatchOptions(options: DispatchOptions): {
   }
   return {
     pool,
-    deadline: checkOptionalMs("deadline", options.deadline),
+    deadline: checkOptionalMs("deadlineMs", options.deadlineMs),
     timeout: checkOptionalMs("timeout", options.timeout),
     maxFanout: checkFanout(options.maxFanout),
   };
@@ -192,7 +175,7 @@ export function checkDispatchOptions(options: DispatchOptions): {
 function takeItems<T>(items: Iterable<T>, maxFanout: number): T[] {
   const list: T[] = [];
   for (const item of items) {
-    if (list.length >= maxFanout) throw new FanoutLimitError(maxFanout);
+    if (list.length >= maxFanout) throw new FanoutLimitExceeded(maxFanout);
     list.push(item);
   }
   return list;
@@ -202,19 +185,19 @@ function takeItems<T>(items: Iterable<T>, maxFanout: number): T[] {
  * Calls `fn(item, index)` for every item, concurrently, on a shared `GreenPool` through a
  * per-call `GreenPile`, and returns one `Settled` entry per item in input order: `{ ok: true,
  * value }` or `{ ok: false, error }`. It never rejects because of an upstream: a call that
- * throws, runs past `timeout` (`UpstreamTimeoutError`) or is still running at `deadline`
- * (`DeadlineExceededError`, and the call is killed) yields an error entry. Each entry has
+ * throws, runs past `timeout` (`CallTimeout`) or is still running at `deadline`
+ * (`DeadlineExceeded`, and the call is killed) yields an error entry. Each entry has
  * `ms`, the time from the dispatch's start to that entry's end.
  *
  * A green operation: killing the dispatching thread (for instance when the HTTP client went
  * away) kills every call it started.
  *
- * @throws {FanoutLimitError} when `items` has more than `maxFanout` entries (nothing starts).
+ * @throws {FanoutLimitExceeded} when `items` has more than `maxFanout` entries (nothing starts).
  * @throws {TypeError|RangeError} for a bad option.
  * @example
  * ```ts
  * const pool = new GreenPool(1000); // one for the whole server
- * const results = await dispatch(urls, fetchTitle, { pool, deadline: 2000, timeout: 1000, maxFanout: 50 });
+ * const results = await dispatch(urls, fetchTitle, { pool, deadlineMs: 2000, timeout: 1000, maxFanout: 50 });
  * for (const r of results) console.log(r.ok ? r.value : `failed: ${r.error}`);
  * ```
  */
@@ -243,7 +226,7 @@ export async function dispatch<T, R>(
     started[index] = true;
     const thread = getCurrent();
     running.add(thread);
-    // The Timeout is its own error; it becomes an UpstreamTimeoutError only if it fires (an
+    // The Timeout is its own error; it becomes an CallTimeout only if it fires (an
     // Error per call would cost a stack capture on every call, not just the slow ones).
     const guard = timeout === null ? null : new Timeout(timeout);
     let entry: Settled<R>;
@@ -259,7 +242,9 @@ export async function dispatch<T, R>(
       // Run inline (a re-entrant spawn into a full pool): the deadline belongs to the dispatcher.
       if (error === deadlineTimer && deadlineTimer !== null) throw error;
       const reason =
-        error === guard && guard !== null ? new UpstreamTimeoutError(timeout as number) : error;
+        error === guard && guard !== null
+          ? new CallTimeout(timeout as number, "the upstream call")
+          : error;
       entry = { ok: false, error: reason, ms: hub.now() - start };
     } finally {
       guard?.cancel();
@@ -291,7 +276,7 @@ export async function dispatch<T, R>(
       entry ??
       ({
         ok: false,
-        error: new DeadlineExceededError(deadline ?? 0, started[index] === true),
+        error: new DeadlineExceeded(deadline ?? 0, started[index] === true),
         ms: end,
       } as const),
   );

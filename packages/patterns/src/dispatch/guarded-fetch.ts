@@ -25,7 +25,7 @@ import {
   DEFAULT_PROTOCOLS,
   guardLookup,
   type OutboundPolicy,
-  OutboundRefusedError,
+  OutboundRefused,
   toUrl,
 } from "./outbound-guard.js";
 
@@ -43,7 +43,7 @@ export interface GuardedFetchOptions {
   /** Redirects followed at most, each checked; more is `TooManyRedirects`. Default 5. */
   maxRedirects?: number;
   /**
-   * Request options (headers, `maxResponseSize`, …). Credentials in `headers` go to the first
+   * Request options (headers, `maxResponseBytes`, …). Credentials in `headers` go to the first
    * origin only: a redirect to another origin drops `authorization`, `cookie` and
    * `proxy-authorization`. A `beforeRedirect` here runs after the guard's check of each hop.
    */
@@ -52,7 +52,7 @@ export interface GuardedFetchOptions {
    * The HTTP client. Default `urlopen` from `@tendril/green-net`. It is given `redirect:
    * "follow"` and a `beforeRedirect` hook that checks each hop, and must honour both — as
    * `urlopen`, `HttpClient.urlopen` and any function that hands them its `init` do. An answer
-   * that comes from a redirect the hook never saw is refused (`OutboundRefusedError`).
+   * that comes from a redirect the hook never saw is refused (`OutboundRefused`).
    */
   fetch?: FetchFunction;
   /** The guarded lookup to connect with. Default: a shared one for `policy`. */
@@ -107,7 +107,7 @@ function withoutHash(href: string): string {
  * (`urlopen`), each hop checked against `policy` before anything is sent to it; credentials
  * never cross origins. A green operation: kill and Timeout abort it.
  *
- * @throws {OutboundRefusedError} when the URL or a redirect leads somewhere `policy` refuses,
+ * @throws {OutboundRefused} when the URL or a redirect leads somewhere `policy` refuses,
  *   before the request or when the connection resolves its host.
  * @throws {TooManyRedirects} (from `@tendril/green-net`) for more than `maxRedirects`.
  * @throws {HttpRequestError} (from `@tendril/green-net`) for a bad `Location`, or a failed request.
@@ -141,7 +141,7 @@ export async function guardedFetch(
   } catch (error) {
     // Refused at connect time by the guarded lookup: say so, not "request failed".
     const cause = (error as { cause?: unknown })?.cause;
-    if (cause instanceof OutboundRefusedError) throw cause;
+    if (cause instanceof OutboundRefused) throw cause;
     throw error;
   }
   // A fetch function that followed a redirect without asking the hook: its answer comes from
@@ -149,7 +149,7 @@ export async function guardedFetch(
   if (response.url !== "" && withoutHash(response.url) !== withoutHash(target.href)) {
     await discardBody(response);
     const where = new URL(response.url);
-    throw new OutboundRefusedError(
+    throw new OutboundRefused(
       `guardedFetch: the fetch function followed a redirect to ${response.url} without calling beforeRedirect; refused`,
       { url: response.url, hostname: where.hostname },
     );

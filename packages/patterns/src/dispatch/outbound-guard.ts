@@ -75,10 +75,10 @@ export interface OutboundPolicy {
  * @example
  * ```ts
  * try { await checkOutbound("http://127.0.0.1/"); }
- * catch (error) { if (error instanceof OutboundRefusedError) console.log(error.category); } // "loopback"
+ * catch (error) { if (error instanceof OutboundRefused) console.log(error.category); } // "loopback"
  * ```
  */
-export class OutboundRefusedError extends TendrilError {
+export class OutboundRefused extends TendrilError {
   readonly url: string | undefined;
   readonly hostname: string;
   readonly address: string | undefined;
@@ -221,27 +221,29 @@ function refuseAddress(
   address: string,
   category: AddressCategory,
   url?: string,
-): OutboundRefusedError {
+): OutboundRefused {
   const what = hostname === address ? address : `${hostname} (${address})`;
   const hint =
     category === "reserved"
       ? "reserved addresses are never allowed"
       : `pass ${category === "loopback" ? "allowLoopback" : category === "private" ? "allowPrivate" : "allowLinkLocal"}: true to allow it`;
-  return new OutboundRefusedError(
-    `outbound request to ${what} refused: ${category} address; ${hint}`,
-    { url, hostname, address, category },
-  );
+  return new OutboundRefused(`outbound request to ${what} refused: ${category} address; ${hint}`, {
+    url,
+    hostname,
+    address,
+    category,
+  });
 }
 
 /**
  * Checks every address in `addresses` against `policy`; throws for the first one refused.
  *
- * @throws {OutboundRefusedError} when an address is refused.
+ * @throws {OutboundRefused} when an address is refused.
  * @throws {TypeError} when an entry is not an IP address.
  * @example
  * ```ts
  * assertAddressesAllowed("example.test", ["93.184.216.34"]); // passes
- * assertAddressesAllowed("evil.test", ["127.0.0.1"]);        // throws OutboundRefusedError
+ * assertAddressesAllowed("evil.test", ["127.0.0.1"]);        // throws OutboundRefused
  * ```
  *
  * @internal
@@ -266,7 +268,7 @@ export function assertAddressesAllowed(
  * This is the early check; pair it with `guardLookup` on the connection itself, which closes
  * the gap between this lookup and the connect (DNS rebinding).
  *
- * @throws {OutboundRefusedError} for a refused scheme or address.
+ * @throws {OutboundRefused} for a refused scheme or address.
  * @throws {TypeError} when `url` is not a valid absolute URL.
  * @throws {DnsError} (from `@tendril/green-net`) when the name does not resolve.
  * @example
@@ -281,7 +283,7 @@ export async function checkOutbound(
   const parsed = toUrl("checkOutbound", url);
   const protocols = policy.protocols ?? DEFAULT_PROTOCOLS;
   if (!protocols.includes(parsed.protocol)) {
-    throw new OutboundRefusedError(
+    throw new OutboundRefused(
       `outbound request to ${JSON.stringify(parsed.href)} refused: scheme ${parsed.protocol} is not one of ${protocols.join(", ")}`,
       { url: parsed.href, hostname: parsed.hostname },
     );

@@ -26,7 +26,7 @@ import {
   checkDispatchOptions,
   type DispatchOptions,
   dispatch,
-  FanoutLimitError,
+  FanoutLimitExceeded,
   type Settled,
 } from "../dispatch/dispatch.js";
 import {
@@ -61,7 +61,7 @@ export interface FetchFeedTitleOptions extends OutboundPolicy {
  *
  * @example
  * ```ts
- * const handler = createFeedScraper({ pool, deadline: 5000, timeout: 2000, maxFeeds: 50 });
+ * const handler = createFeedScraper({ pool, deadlineMs: 5000, timeout: 2000, maxFeeds: 50 });
  * ```
  */
 export interface FeedScraperOptions extends FetchFeedTitleOptions {
@@ -71,7 +71,7 @@ export interface FeedScraperOptions extends FetchFeedTitleOptions {
    */
   pool?: GreenPool;
   /** One request's deadline: feeds still running then become errors. Default 10_000. */
-  deadline?: number;
+  deadlineMs?: number;
   /** One feed's timeout, request and body. Default 5_000. */
   timeout?: number;
   /** Feeds per request at most; more is answered 413. Default 100. */
@@ -115,10 +115,10 @@ function policyOf(options: OutboundPolicy): OutboundPolicy {
  * Atom, RDF or JSON Feed with entity expansion off. A green operation: kill and Timeout abort
  * the request.
  *
- * @throws {OutboundRefusedError} for a refused destination.
+ * @throws {OutboundRefused} for a refused destination.
  * @throws {HttpError} (from `@tendril/green-net`) for a non-2xx answer.
  * @throws {ResponseTooLarge} (from `@tendril/green-net`) for a feed over `maxFeedBytes`.
- * @throws {FeedParseError} for a document that is not a feed.
+ * @throws {InvalidFeed} for a document that is not a feed.
  * @throws {TooManyRedirects} (from `@tendril/green-net`) for too many redirects.
  * @example
  * ```ts
@@ -132,14 +132,14 @@ export async function fetchFeedTitle(
   const maxBytes = options.maxFeedBytes ?? 1024 * 1024;
   const guarded: GuardedFetchOptions = {
     policy: policyOf(options),
-    init: { headers: FEED_HEADERS, maxResponseSize: maxBytes },
+    init: { headers: FEED_HEADERS, maxResponseBytes: maxBytes },
   };
   if (options.maxRedirects !== undefined) guarded.maxRedirects = options.maxRedirects;
   if (options.fetch !== undefined) guarded.fetch = options.fetch;
   if (options.lookup !== undefined) guarded.lookup = options.lookup;
   const { response, url: final } = await guardedFetch(url, guarded);
   if (!response.ok) throw await statusError(response, final.href);
-  const body = await readBody(response, { maxBytes });
+  const body = await readBody(response, { maxBodyBytes: maxBytes });
   return parseFeedTitle(decodeText(body, response.headers.get("content-type"))).title;
 }
 
@@ -169,7 +169,7 @@ class BadRequest extends Error {
 async function readUrls(request: Request, maxBytes: number): Promise<string[]> {
   let body: string;
   try {
-    body = new TextDecoder().decode(await readBody(request, { maxBytes }));
+    body = new TextDecoder().decode(await readBody(request, { maxBodyBytes: maxBytes }));
   } catch (error) {
     if (error instanceof ResponseTooLarge) {
       throw new BadRequest(413, `request body over ${maxBytes} bytes\n`);
@@ -221,7 +221,7 @@ function wantsJson(request: Request): boolean {
  * @example
  * ```ts
  * const pool = new GreenPool(1000);
- * const handler = createFeedScraper({ pool, deadline: 5000, timeout: 2000, allowLoopback: true });
+ * const handler = createFeedScraper({ pool, deadlineMs: 5000, timeout: 2000, allowLoopback: true });
  * const server = await serveHttp(await listen(["127.0.0.1", 9010]), handler);
  * ```
  */
@@ -236,7 +236,7 @@ export function createFeedScraper(
   if (options.maxRedirects !== undefined) feedOptions.maxRedirects = options.maxRedirects;
   if (options.fetch !== undefined) feedOptions.fetch = options.fetch;
   const dispatchOptions: DispatchOptions = {
-    deadline: options.deadline ?? 10_000,
+    deadlineMs: options.deadlineMs ?? 10_000,
     timeout: options.timeout ?? 5_000,
     maxFanout: options.maxFeeds ?? 100,
   };
@@ -260,7 +260,7 @@ export function createFeedScraper(
     try {
       results = await dispatch(urls, fetchTitle, dispatchOptions);
     } catch (error) {
-      if (error instanceof FanoutLimitError) {
+      if (error instanceof FanoutLimitExceeded) {
         return text(413, `too many feeds: at most ${error.limit} per request\n`);
       }
       throw error;

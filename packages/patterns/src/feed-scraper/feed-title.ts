@@ -28,17 +28,17 @@ export type FeedFormat = "rss" | "atom" | "rdf" | "json";
 
 /**
  * The error of a document that is not a feed, or not a well-formed one. `code` is
- * `ERR_TENDRIL_FEED_PARSE`; the parser's own error is the `cause`.
+ * `ERR_TENDRIL_INVALID_FEED`; the parser's own error is the `cause`.
  *
  * @example
  * ```ts
  * try { parseFeedTitle("<html></html>"); }
- * catch (error) { if (error instanceof FeedParseError) console.log(error.message); }
+ * catch (error) { if (error instanceof InvalidFeed) console.log(error.message); }
  * ```
  */
-export class FeedParseError extends TendrilError {
+export class InvalidFeed extends TendrilError {
   constructor(message: string, options?: ErrorOptions) {
-    super("ERR_TENDRIL_FEED_PARSE", message, options);
+    super("ERR_TENDRIL_INVALID_FEED", message, options);
   }
 }
 
@@ -65,7 +65,7 @@ function clean(text: string): string {
  * Eventlet's feed scraper returned). Atom titles of type `html`/`xhtml` come back as text.
  * Items are not parsed, so this is cheap even for long feeds.
  *
- * @throws {FeedParseError} when the text is not a recognisable, well-formed feed, or it uses
+ * @throws {InvalidFeed} when the text is not a recognisable, well-formed feed, or it uses
  *   external entities.
  * @example
  * ```ts
@@ -81,7 +81,7 @@ export function parseFeedTitle(text: string): { format: FeedFormat; title: strin
     const reason = error instanceof Error ? error.message : String(error);
     const cause = (error as { cause?: unknown })?.cause;
     const detail = cause instanceof Error ? `: ${cause.message}` : "";
-    throw new FeedParseError(`not a feed (${reason}${detail})`, { cause: error });
+    throw new InvalidFeed(`not a feed (${reason}${detail})`, { cause: error });
   }
   const raw = (parsed.feed as { title?: unknown }).title;
   let title = "";

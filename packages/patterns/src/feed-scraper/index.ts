@@ -18,4 +18,4 @@ export {
   type FetchFeedTitleOptions,
   fetchFeedTitle,
 } from "./feed-scraper.js";
-export { type FeedFormat, FeedParseError, parseFeedTitle } from "./feed-title.js";
+export { type FeedFormat, InvalidFeed, parseFeedTitle } from "./feed-title.js";

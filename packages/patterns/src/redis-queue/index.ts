@@ -9,6 +9,8 @@
 /** Refuse to load on Node.js older than 20.12, with a clear message; evaluated before any other module. */
 import "../node-version.js";
 
+/** The codes of this package's errors (they extend `@tendril/core`'s `TendrilErrorCodes`). */
+export type { PatternsErrorCode } from "../error-codes.js";
 /** The crawler's frontier on a RedisQueue: `crawl(urls, { frontier })` in many processes. */
 export { RedisCrawlFrontier, type RedisCrawlFrontierOptions } from "./redis-crawl-frontier.js";
 /** The distributed queue: at-least-once delivery, dedupe keys, dead letters. */
@@ -17,11 +19,11 @@ export {
   type RedisFollowUp,
   type RedisPutOptions,
   RedisQueue,
-  RedisQueueClosedError,
+  RedisQueueClosed,
   type RedisQueueCodec,
   type RedisQueueOptions,
   type RedisResult,
   type RedisTaskDone,
   type RedisTaskDoneOptions,
-  UnknownItemError,
+  UnknownItem,
 } from "./redis-queue.js";

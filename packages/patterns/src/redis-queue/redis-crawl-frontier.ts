@@ -23,7 +23,7 @@ import { RedisQueue, type RedisQueueOptions, type RedisResult } from "./redis-qu
  *
  * @example
  * ```ts
- * const options: RedisCrawlFrontierOptions = { redis: "redis://127.0.0.1:6379", name: "site", visibilityTimeout: 15_000 };
+ * const options: RedisCrawlFrontierOptions = { redis: "redis://127.0.0.1:6379", name: "site", visibilityTimeoutMs: 15_000 };
  * ```
  */
 export type RedisCrawlFrontierOptions = Omit<RedisQueueOptions, "codec">;

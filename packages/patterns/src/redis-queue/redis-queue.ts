@@ -11,7 +11,7 @@
  *
  * Delivery is at least once: `get()` reads with XREADGROUP, and the entry stays pending until
  * `taskDone()` acknowledges it; an entry whose consumer died is claimed by another consumer
- * (XAUTOCLAIM) once it has been pending for `visibilityTimeout`. Finishing is atomic and
+ * (XAUTOCLAIM) once it has been pending for `visibilityTimeoutMs`. Finishing is atomic and
  * happens once: only the first `taskDone()` for an entry admits its follow-up items and records
  * its result, so a redelivered item that was processed twice is still reported once.
  *
@@ -34,7 +34,7 @@ import { DEAD, DONE, PUT, RECLAIM, runScript } from "./scripts.js";
  *
  * @example
  * ```ts
- * const options: RedisQueueOptions = { redis: "redis://127.0.0.1:6379", name: "jobs", visibilityTimeout: 60_000 };
+ * const options: RedisQueueOptions = { redis: "redis://127.0.0.1:6379", name: "jobs", visibilityTimeoutMs: 60_000 };
  * ```
  */
 export interface RedisQueueOptions {
@@ -54,7 +54,7 @@ export interface RedisQueueOptions {
    * How long a delivered item may stay unfinished before another consumer may take it (its
    * consumer is presumed dead). Longer than the slowest item's processing. Default 30_000.
    */
-  visibilityTimeout?: number;
+  visibilityTimeoutMs?: number;
   /** Deliveries after which an unfinished item is dead-lettered as poison. Default 5. */
   maxDeliveries?: number;
   /** How an item is written to and read from the stream. Default: JSON. */
@@ -62,7 +62,7 @@ export interface RedisQueueOptions {
   /**
    * Entries one read may take beyond the getters waiting, kept for the next `get()`s: fewer
    * round trips when items are handled fast. They are pending on this consumer meanwhile (so
-   * handled within `visibilityTimeout`, or taken over), and `close()` hands them back. Default 0.
+   * handled within `visibilityTimeoutMs`, or taken over), and `close()` hands them back. Default 0.
    */
   prefetch?: number;
 }
@@ -188,10 +188,10 @@ export interface RedisResult<R> {
  * @example
  * ```ts
  * await queue.close();
- * await queue.get().catch((e) => e instanceof RedisQueueClosedError); // true
+ * await queue.get().catch((e) => e instanceof RedisQueueClosed); // true
  * ```
  */
-export class RedisQueueClosedError extends TendrilError {
+export class RedisQueueClosed extends TendrilError {
   constructor(name: string) {
     super("ERR_TENDRIL_QUEUE_CLOSED", `the RedisQueue ${JSON.stringify(name)} is closed`);
   }
@@ -203,10 +203,10 @@ export class RedisQueueClosedError extends TendrilError {
  *
  * @example
  * ```ts
- * await queue.taskDone("never got").catch((e) => e instanceof UnknownItemError); // true
+ * await queue.taskDone("never got").catch((e) => e instanceof UnknownItem); // true
  * ```
  */
-export class UnknownItemError extends TendrilError {
+export class UnknownItem extends TendrilError {
   constructor(item: unknown) {
     super(
       "ERR_TENDRIL_QUEUE_UNKNOWN_ITEM",
@@ -284,7 +284,7 @@ function isBusyGroup(error: unknown): boolean {
  * interface: `put`, `get` (a green operation: kill and `Timeout` interrupt it, and the item is
  * not lost), `taskDone`, `join`, `{ timeout }`, and async iteration. Delivery is at least once:
  * an item is acknowledged by `taskDone`, and one whose consumer died is delivered again after
- * `visibilityTimeout`. Keys given to `put` dedupe items across every process; a malformed entry,
+ * `visibilityTimeoutMs`. Keys given to `put` dedupe items across every process; a malformed entry,
  * or an item delivered more than `maxDeliveries` times, goes to the dead-letter stream.
  *
  * @throws {TypeError|RangeError} for a bad option, naming the received value.
@@ -334,7 +334,7 @@ export class RedisQueue<T> implements AsyncIterable<T> {
       "consumer",
       options.consumer ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
     );
-    this.#visibility = checkCount("visibilityTimeout", options.visibilityTimeout, 30_000, 1);
+    this.#visibility = checkCount("visibilityTimeoutMs", options.visibilityTimeoutMs, 30_000, 1);
     this.#maxDeliveries = checkCount("maxDeliveries", options.maxDeliveries, 5, 1);
     this.#prefetch = checkCount("prefetch", options.prefetch, 0, 0);
     const codec = options.codec ?? JSON_CODEC;
@@ -484,7 +484,7 @@ export class RedisQueue<T> implements AsyncIterable<T> {
    * finishes once): `first` says whether this call did. Without an argument, finishes the
    * oldest unfinished item this queue object handed out. A green operation.
    *
-   * @throws {UnknownItemError} when this queue object has no such unfinished item.
+   * @throws {UnknownItem} when this queue object has no such unfinished item.
    * @example
    * ```ts
    * const page = await queue.get();
@@ -535,9 +535,9 @@ export class RedisQueue<T> implements AsyncIterable<T> {
 
   /**
    * Hands an item `get()` returned back to the queue unfinished, so another consumer may take it
-   * at once (instead of after `visibilityTimeout`). A green operation.
+   * at once (instead of after `visibilityTimeoutMs`). A green operation.
    *
-   * @throws {UnknownItemError} when this queue object has no such unfinished item.
+   * @throws {UnknownItem} when this queue object has no such unfinished item.
    * @example
    * ```ts
    * const job = await queue.get();
@@ -666,10 +666,10 @@ export class RedisQueue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * await queue.destroy();
+   * await queue.clear();
    * ```
    */
-  async destroy(): Promise<void> {
+  async clear(): Promise<void> {
     const { stream, seen, dead, results } = this.#keys;
     await this.#call(null, () => this.#client.del(stream, seen, dead, results));
     this.#ready = null;
@@ -678,7 +678,7 @@ export class RedisQueue<T> implements AsyncIterable<T> {
   /**
    * Stops this consumer: entries it read and did not hand out are handed back at once, and the
    * connections it opened are closed. Items handed out and not finished stay pending (they are
-   * redelivered after `visibilityTimeout`; `release()` them first to hand them back sooner).
+   * redelivered after `visibilityTimeoutMs`; `release()` them first to hand them back sooner).
    *
    * @example
    * ```ts
@@ -714,7 +714,7 @@ export class RedisQueue<T> implements AsyncIterable<T> {
   // --- internals -----------------------------------------------------------------------------
 
   #checkOpen(): void {
-    if (this.#closed) throw new RedisQueueClosedError(this.name);
+    if (this.#closed) throw new RedisQueueClosed(this.name);
   }
 
   /** Starts the one read in flight; it clears itself when done. */
@@ -733,7 +733,7 @@ export class RedisQueue<T> implements AsyncIterable<T> {
     try {
       await green(reading);
     } catch (error) {
-      if (this.#closed) throw new RedisQueueClosedError(this.name);
+      if (this.#closed) throw new RedisQueueClosed(this.name);
       throw error;
     }
   }
@@ -842,12 +842,12 @@ export class RedisQueue<T> implements AsyncIterable<T> {
     let key = item;
     if (oldest) {
       const first = this.#handed.keys().next();
-      if (first.done === true) throw new UnknownItemError(undefined);
+      if (first.done === true) throw new UnknownItem(undefined);
       key = first.value;
     }
     const ids = this.#handed.get(key);
     const id = ids?.shift();
-    if (ids === undefined || id === undefined) throw new UnknownItemError(item);
+    if (ids === undefined || id === undefined) throw new UnknownItem(item);
     if (ids.length === 0) this.#handed.delete(key);
     return id;
   }

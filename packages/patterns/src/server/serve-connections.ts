@@ -7,9 +7,9 @@
  *   instead of exhausting memory or file descriptors.
  * - **Accept errors survive.** `EMFILE`/`ENFILE` and friends are reported and retried with
  *   backoff (Eventlet's accept loop died on them).
- * - **Graceful shutdown.** On SIGINT/SIGTERM (or `shutdown()`): stop accepting (the port is
+ * - **Graceful shutdown.** On SIGINT/SIGTERM (or `close()`): stop accepting (the port is
  *   released at once), tell handlers through an `AbortSignal`, let in-flight connections finish
- *   for up to `drainTimeout`, kill the rest, then exit. A second signal skips the wait.
+ *   for up to `graceMs`, kill the rest, then exit. A second signal skips the wait.
  * - **One loop per core.** With `workers`, the primary process forks that many copies of the
  *   program with `node:cluster`; each runs its own accept loop on the shared port (or, with
  *   `reusePort`, binds the port itself with `SO_REUSEPORT`, on Node >= 22.12).
@@ -35,6 +35,7 @@ import {
 import { checkFunction, describeValue } from "@tendril/core/validate";
 import {
   AcceptBackoff,
+  type CloseOptions,
   type GreenListener,
   type GreenSocket,
   type ListenOptions,
@@ -80,7 +81,7 @@ export type ConnectionHandler = (socket: GreenSocket, context: ConnectionContext
  * ```ts
  * await serveConnections(["0.0.0.0", 7000], handler, {
  *   concurrency: 1000,
- *   drainTimeout: 10_000,
+ *   graceMs: 10_000,
  *   signals: ["SIGTERM"],
  * });
  * ```
@@ -93,7 +94,7 @@ export interface ServeConnectionsOptions {
   /** Signals that start a graceful shutdown; `false` for none. Default `["SIGINT", "SIGTERM"]`. */
   signals?: readonly NodeJS.Signals[] | false;
   /** How long a shutdown waits for connections before killing them. Default 30_000. */
-  drainTimeout?: number;
+  graceMs?: number;
   /** Exit the process once a shutdown started by a signal is done. Default `true`. */
   exitOnSignal?: boolean;
   /**
@@ -118,7 +119,7 @@ export interface ServeConnectionsOptions {
  * ```ts
  * const server: ConnectionServer = await serveConnections(["127.0.0.1", 7000], handler);
  * console.log(server.address, server.connections());
- * await server.shutdown(); // stop accepting, drain, then resolve
+ * await server.close(); // stop accepting, drain, then resolve
  * ```
  */
 export interface ConnectionServer {
@@ -131,15 +132,30 @@ export interface ConnectionServer {
   /** Connections being handled now (in a primary: `0`; each worker counts its own). */
   connections(): number;
   /**
-   * Stops accepting, waits up to `drainTimeout` for in-flight connections, kills the rest,
-   * and resolves when done. Calling it again returns the same promise; `{ force: true }` skips
-   * the wait.
+   * Stops accepting, waits up to `graceMs` (default: the server's `graceMs`) for in-flight
+   * connections, kills the rest, and resolves when done — `HttpServer.close`'s contract.
+   * Calling it again returns the same promise; `{ graceMs: 0 }` cuts at once, also during a
+   * drain already begun.
+   *
+   * @throws {RangeError} for a `graceMs` that is not a number >= 0.
    */
-  shutdown(options?: { drainTimeout?: number; force?: boolean }): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 const DEFAULT_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+
+/** `close()`'s options as the internal shutdown request: `graceMs: 0` forces. */
+function closeRequest(options: CloseOptions): { drainTimeout?: number; force: boolean } {
+  const graceMs = options?.graceMs;
+  if (graceMs === undefined) return { force: false };
+  if (typeof graceMs !== "number" || !(graceMs >= 0)) {
+    throw new RangeError(
+      `ConnectionServer.close: graceMs must be a number >= 0, received ${String(graceMs)}`,
+    );
+  }
+  return graceMs === 0 ? { force: true } : { drainTimeout: graceMs, force: false };
+}
 
 function reportDefault(error: unknown, where: string): void {
   getHub().reportError(error, where);
@@ -177,8 +193,8 @@ function isListener(value: unknown): value is GreenListener {
  * Serves connections on `address` (anything `listen` takes) or on an existing `GreenListener`:
  * accepts in a loop and runs `handler(socket, { peer, signal })` for each connection in a green
  * thread from a bounded pool, closing the socket after. Resolves, once listening, to a
- * `ConnectionServer` whose `shutdown()` (also run on SIGINT/SIGTERM) stops accepting, drains,
- * and kills what is left after `drainTimeout`. With `workers`, forks one process per worker
+ * `ConnectionServer` whose `close()` (also run on SIGINT/SIGTERM) stops accepting, drains,
+ * and kills what is left after `graceMs`. With `workers`, forks one process per worker
  * (`node:cluster`), each running this same accept loop.
  *
  * @throws {TypeError|RangeError} for a bad option.
@@ -228,7 +244,7 @@ function serveOn(
   options: ServeConnectionsOptions,
 ): ConnectionServer {
   const pool = options.pool ?? new GreenPool(options.concurrency ?? 10_000);
-  const drainTimeoutDefault = options.drainTimeout ?? 30_000;
+  const drainTimeoutDefault = options.graceMs ?? 30_000;
   const onError = options.onError ?? reportDefault;
   const log = options.log ?? (() => undefined);
   const controller = new AbortController();
@@ -362,7 +378,7 @@ function serveOn(
     signal: controller.signal,
     closed,
     connections: () => live.size,
-    shutdown,
+    close: (options: CloseOptions = {}) => shutdown(closeRequest(options)),
     [Symbol.asyncDispose]: () => shutdown(),
   };
 }
@@ -455,7 +471,7 @@ function servePrimary(count: number, options: ServeConnectionsOptions): Promise<
           signal: controller.signal,
           closed,
           connections: () => 0,
-          shutdown,
+          close: (options: CloseOptions = {}) => shutdown(closeRequest(options)),
           [Symbol.asyncDispose]: () => shutdown(),
         });
       }
