@@ -4,10 +4,12 @@
  * the wrong kind is a `TypeError`, a value of the right kind out of range is a `RangeError`,
  * and the message names the argument and the value received (`describeValue`).
  *
- * A tiny module with no imports and no side effects: loading it costs nothing.
+ * A tiny module whose only import is the Node.js version gate every entry loads first.
  *
  * @module
  */
+
+import "./node-version.js";
 
 /**
  * Renders a received value for an error message: strings quoted (and cut at 60 characters),
