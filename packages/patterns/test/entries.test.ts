@@ -29,7 +29,7 @@ async function importWithoutFeedsmith(entry: string): Promise<{ ok: boolean; err
 describe("entries", () => {
   test("the feed scraper is exported from its subpath only", () => {
     expect(Object.keys(feedScraper).sort()).toEqual([
-      "FeedParseError",
+      "InvalidFeed",
       "createFeedScraper",
       "fetchFeedTitle",
       "parseFeedTitle",

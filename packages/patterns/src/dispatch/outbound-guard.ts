@@ -41,7 +41,7 @@ const ipaddr = createRequire(import.meta.url)("ipaddr.js") as typeof IpAddr;
  * @example
  * ```ts
  * const error = await checkOutbound("http://10.0.0.7/").catch((e: unknown) => e);
- * const category: AddressCategory | undefined = (error as OutboundRefusedError).category; // "private"
+ * const category: AddressCategory | undefined = (error as OutboundRefused).category; // "private"
  * ```
  */
 export type AddressCategory = "public" | "loopback" | "private" | "link-local" | "reserved";
