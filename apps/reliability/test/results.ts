@@ -1,46 +1,15 @@
 // Figures recorded by the reliability tests, one JSON file per section under `.results/`;
 // `scripts/report.mjs` turns them into docs/pages/reliability.md.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FigureSection } from "@tendril/test-servers";
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", ".results");
 
-/** One check and what it measured. */
-export interface Figure {
-  check: string;
-  /** Measured values, e.g. `{ inputsTried: 120, itemsLost: 0 }`. */
-  values: Record<string, number | string | boolean>;
-  passed: boolean;
-}
-
-/** Collects a section's figures and writes them when the file's tests are done. */
-export class Section {
-  readonly #figures: Figure[] = [];
-  constructor(
-    readonly id: string,
-    readonly title: string,
-  ) {}
-
-  record(check: string, values: Figure["values"], passed = true): void {
-    this.#figures.push({ check, values, passed });
-  }
-
-  write(): void {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const body = {
-      id: this.id,
-      title: this.title,
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      date: new Date().toISOString(),
-      // How busy the machine was: the figures of a shared machine are not an idle one's.
-      loadAverage: loadavg()[0],
-      cpus: availableParallelism(),
-      figures: this.#figures,
-    };
-    writeFileSync(join(RESULTS_DIR, `${this.id}.json`), `${JSON.stringify(body, null, 2)}\n`);
+/** Collects a section's figures and writes them to `.results/` when the file's tests are done. */
+export class Section extends FigureSection {
+  constructor(id: string, title: string) {
+    super(id, title, RESULTS_DIR);
   }
 }
 

@@ -4,6 +4,7 @@
  * Nothing here is published: it is a devDependency of the packages whose tests use it.
  * `.ci/run` installs the servers with apt-get.
  */
+export { type Figure, FigureSection } from "./figures.js";
 export {
   findExecutable,
   type RedisServer,

@@ -3,6 +3,7 @@
 // being served meanwhile, and the counts are printed. Bounded in count and time; loopback only.
 import type { AddressInfo, Socket } from "node:net";
 import { connect as netConnect } from "node:net";
+import { fileURLToPath } from "node:url";
 import { Event, setErrorReporter } from "@tendril/core";
 import {
   type HttpServer,
@@ -11,9 +12,9 @@ import {
   type ServerRequest,
   serveHttp,
 } from "@tendril/green-net";
+import { FigureSection } from "@tendril/test-servers";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { FigureSection } from "../helpers/figures.js";
 import { expectNoLeaks, leakBaseline } from "../helpers/net.js";
 import { head, rawExchange, statusLines } from "../helpers/raw-http.js";
 
@@ -24,6 +25,7 @@ vi.setConfig({ testTimeout: 30_000 });
 const section = new FigureSection(
   "http-server",
   "The HTTP server: hostile input, slow clients, shutdown",
+  fileURLToPath(new URL(".results", import.meta.url)),
 );
 afterAll(() => section.write());
 
