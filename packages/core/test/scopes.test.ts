@@ -10,6 +10,7 @@ import {
 } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import fc from "fast-check";
+import { context, Scope } from "../src/thread/scope.js";
 import { describe, expect, test } from "vitest";
 
 const settledShape = (results: PromiseSettledResult<unknown>[]) =>
@@ -116,6 +117,44 @@ describe("cancel scopes", () => {
         }
       });
       expect(await t.wait()).toBe("outer");
+    }));
+
+  test("a loop over a function that arms a Timeout before its first await does not nest scopes", () =>
+    withVirtualHub(async () => {
+      // The Timeout's scope is entered in the caller's synchronous job too, so the caller's
+      // next await carries it on, closed. Scopes opened after it must nest in the open one
+      // around it, not in it: else the chain grows by one per call (memory, and every
+      // operation walks it).
+      const guarded = async () => {
+        const deadline = new Timeout(1000);
+        try {
+          await sleep(1);
+        } finally {
+          deadline.cancel();
+        }
+      };
+      const depth = () => {
+        let n = 0;
+        const here = context.get();
+        for (let s = here instanceof Scope ? here : null; s !== null; s = s.parent) n++;
+        return n;
+      };
+      let deepest = 0;
+      const t = spawn(() =>
+        withTimeout(5000, async () => {
+          for (let i = 0; i < 1000; i++) {
+            await guarded();
+            await withTimeout(1000, () => sleep(1));
+            deepest = Math.max(deepest, depth());
+          }
+          await sleep(10_000); // the enclosing deadline still reaches this thread
+        }),
+      );
+      const outcome = await t.wait().then(
+        () => "not reached",
+        (error: unknown) => (error instanceof Timeout && error.ms === 5000 ? "fired" : String(error)),
+      );
+      expect({ deepest, outer: outcome }).toEqual({ deepest: 2, outer: "fired" });
     }));
 
   test("kill interrupts every scope of the thread at once", () =>

@@ -208,8 +208,21 @@ export function getCurrent(): GreenThread<unknown> {
 export function openScope(): Scope {
   const here = context.get();
   if (here === undefined) return new Scope(mainThread, null);
-  if (here instanceof Scope) return new Scope(here.thread, here);
+  if (here instanceof Scope) return new Scope(here.thread, openAncestor(here));
   return new Scope(here, null);
+}
+
+/**
+ * The nearest scope from `scope` up that is still open. A closed scope can still be current:
+ * a `new Timeout` armed in a callee before its first `await` was entered in the caller's
+ * synchronous job too, so the caller's later `await`s carry it on after the callee cancelled
+ * it. Its code is over, so a new scope nests in what encloses it; else a loop calling such a
+ * function would nest one scope deeper per call, and every operation would walk the chain.
+ */
+function openAncestor(scope: Scope): Scope | null {
+  let open: Scope | null = scope;
+  while (open !== null && open.closed) open = open.parent;
+  return open;
 }
 
 /**
