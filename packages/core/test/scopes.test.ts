@@ -10,8 +10,8 @@ import {
 } from "@tendril/core";
 import { withVirtualHub } from "@tendril/core/testing";
 import fc from "fast-check";
-import { context, Scope } from "../src/thread/scope.js";
 import { describe, expect, test } from "vitest";
+import { context, Scope } from "../src/thread/scope.js";
 
 const settledShape = (results: PromiseSettledResult<unknown>[]) =>
   results.map((r) =>
@@ -152,7 +152,8 @@ describe("cancel scopes", () => {
       );
       const outcome = await t.wait().then(
         () => "not reached",
-        (error: unknown) => (error instanceof Timeout && error.ms === 5000 ? "fired" : String(error)),
+        (error: unknown) =>
+          error instanceof Timeout && error.ms === 5000 ? "fired" : String(error),
       );
       expect({ deepest, outer: outcome }).toEqual({ deepest: 2, outer: "fired" });
     }));

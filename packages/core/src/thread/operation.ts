@@ -221,7 +221,7 @@ export function openScope(): Scope {
  */
 function openAncestor(scope: Scope): Scope | null {
   let open: Scope | null = scope;
-  while (open !== null && open.closed) open = open.parent;
+  while (open?.closed) open = open.parent;
   return open;
 }
 
