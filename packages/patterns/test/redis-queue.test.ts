@@ -244,6 +244,26 @@ describe("RedisQueue", { timeout: 30_000 }, () => {
     expect([await b.get({ timeout: 2000 }), await b.get({ timeout: 2000 })]).toEqual([3, 4]);
   });
 
+  test("with prefetch, a taskDone reads ahead in the same write: its follow-ups need no read of their own", async () => {
+    const q = queue<string>({ prefetch: 4, visibilityTimeoutMs: 60_000 });
+    const other = queue<string>({ name: q.name, visibilityTimeoutMs: 60_000 });
+    await q.put("/a");
+    expect(await q.get({ timeout: 2000 })).toBe("/a");
+    const reads = async () =>
+      Number((await admin.info("commandstats")).match(/cmdstat_xreadgroup:calls=(\d+)/)?.[1] ?? 0);
+    const before = await reads();
+    await q.taskDone("/a", { put: [{ item: "/b" }, { item: "/c" }] });
+    // The read sent along with the finish ran right after it in Redis, so it took both
+    // follow-ups for this consumer: the other one finds nothing.
+    expect(await other.get({ block: false }).catch((e: unknown) => e)).toBeInstanceOf(QueueEmpty);
+    expect([await q.get({ block: false }), await q.get({ block: false })]).toEqual(["/b", "/c"]);
+    // One read in all: the one along with the finish (other's look is the second).
+    expect((await reads()) - before).toBe(2);
+    await q.taskDone("/b");
+    await q.taskDone("/c");
+    expect(await q.unfinished()).toBe(0);
+  });
+
   test("is async-iterable", async () => {
     const q = queue<number>();
     for (const n of [1, 2, 3]) await q.put(n);

@@ -181,8 +181,13 @@ interface OriginState {
 }
 
 const END = Symbol("crawl end");
-/** How long a worker of a shared crawl waits for a URL before it checks whether the crawl is over. */
-const IDLE_MS = 200;
+/**
+ * How long a worker of a shared crawl waits for a URL before it checks whether the crawl is
+ * over: how late a process learns that another one finished the last page.
+ */
+const IDLE_MS = 50;
+/** The most links a worker of a shared crawl remembers having given the frontier. */
+const OFFERED_CACHE = 100_000;
 const PAGE_HEADERS = Object.freeze({ accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5" });
 
 function positiveInt(what: string, value: unknown, fallback: number, min = 1): number {
@@ -245,6 +250,8 @@ export class Crawl implements AsyncIterable<PageResult> {
   readonly #originLocks = new Map<string, Semaphore>();
   #sharedSeen = 0;
   #sharedUnfinished = 0;
+  /** Links this process's finishes gave the shared frontier (see `#remember`). */
+  readonly #offered = new Set<string>();
 
   /** @internal Use `crawl()`. */
   constructor(startUrls: Iterable<string | URL>, options: CrawlOptions = {}) {
@@ -531,10 +538,9 @@ export class Crawl implements AsyncIterable<PageResult> {
   async #runShared(frontier: CrawlFrontier): Promise<void> {
     const over = new Event<void>();
     try {
-      await frontier.seed(
-        this.#start.map(({ url, depth, referrer }) => ({ url, depth, referrer })),
-        this.#maxPages,
-      );
+      const seeds = this.#start.map(({ url, depth, referrer }) => ({ url, depth, referrer }));
+      await frontier.seed(seeds, this.#maxPages);
+      this.#remember(seeds);
       const slots = new Semaphore(this.#workers);
       for (let i = 0; i < this.#workers && !over.ready(); i++) {
         const worker = await this.#pool.spawn(this.#work, frontier, over, slots);
@@ -586,7 +592,12 @@ export class Crawl implements AsyncIterable<PageResult> {
         } catch {
           origin = "";
         }
-        const task: Task = { ...taken, origin };
+        const task: Task = {
+          url: taken.url,
+          depth: taken.depth,
+          referrer: taken.referrer,
+          origin,
+        };
         const lock = this.#originLock(origin);
         await lock.acquire();
         this.#inFlight++;
@@ -599,6 +610,7 @@ export class Crawl implements AsyncIterable<PageResult> {
         const links: FrontierTask[] = [];
         if (page.ok) {
           for (const link of new Set(page.links)) {
+            if (this.#offered.has(link)) continue;
             const next = this.#followable(link, task);
             if (next !== null)
               links.push({ url: next.url, depth: next.depth, referrer: next.referrer });
@@ -639,7 +651,10 @@ export class Crawl implements AsyncIterable<PageResult> {
       this.#sharedSeen = finished.seen;
       this.#sharedUnfinished = finished.unfinished;
       this.#skipped += finished.overBudget;
+      // Nothing unfinished in any process: the crawl is over, no need to wait for an idle take.
+      if (finished.unfinished === 0 && !over.ready()) over.send();
       if (!finished.first) return; // another worker finished this URL: it reported it
+      this.#remember(links);
       if (page.ok) {
         this.#fetched++;
         this.#bytes += page.bytes;
@@ -653,6 +668,17 @@ export class Crawl implements AsyncIterable<PageResult> {
       slots.release();
     }
   };
+
+  /**
+   * Notes links a finish of this process gave the shared frontier: it has them for good (in
+   * its dedupe set, or refused over the budget, which only grows), so they need not travel
+   * again when other pages link to them (a site's navigation links are on every page).
+   */
+  #remember(links: readonly FrontierTask[]): void {
+    // A cache, not the dedupe set: past its size it starts over (the frontier still dedupes).
+    if (this.#offered.size + links.length > OFFERED_CACHE) this.#offered.clear();
+    for (const link of links) this.#offered.add(link.url);
+  }
 
   #originLock(origin: string): Semaphore {
     let lock = this.#originLocks.get(origin);
@@ -681,16 +707,14 @@ export class Crawl implements AsyncIterable<PageResult> {
 
 /** A page's JSON-safe record for a shared frontier. */
 function pageRecord(page: PageResult): PageRecord {
-  const base = {
-    url: page.url,
-    ok: page.ok,
-    depth: page.depth,
-    referrer: page.referrer,
-    ms: page.ms,
-  };
+  // Written out field by field, not spread from a shared base: this runs once per page.
   if (page.ok) {
     return {
-      ...base,
+      url: page.url,
+      ok: true,
+      depth: page.depth,
+      referrer: page.referrer,
+      ms: page.ms,
       status: page.status,
       finalUrl: page.finalUrl,
       contentType: page.contentType,
@@ -705,7 +729,11 @@ function pageRecord(page: PageResult): PageRecord {
     status?: unknown;
   } | null;
   return {
-    ...base,
+    url: page.url,
+    ok: false,
+    depth: page.depth,
+    referrer: page.referrer,
+    ms: page.ms,
     error: {
       name: typeof error?.name === "string" ? error.name : "Error",
       message: typeof error?.message === "string" ? error.message : String(page.error),

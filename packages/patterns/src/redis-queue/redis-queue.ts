@@ -314,6 +314,8 @@ export class RedisQueue<T> implements AsyncIterable<T> {
   readonly #keys: { stream: string; seen: string; dead: string; results: string };
   #ready: Promise<void> | null = null;
   #reading: Promise<void> | null = null;
+  /** Whether the read in flight may wait in Redis (XREADGROUP BLOCK). */
+  #readBlocks = false;
   readonly #buffer: Entry[] = [];
   /** Items handed out by `get()` and not finished yet: item → entry ids (oldest first). */
   readonly #handed = new Map<unknown, string[]>();
@@ -458,10 +460,13 @@ export class RedisQueue<T> implements AsyncIterable<T> {
           continue;
         }
         if (!block) {
-          // Look once; a read another getter has in flight is theirs to wait for.
-          if (looked || this.#reading !== null) throw new QueueEmpty("the queue has no item ready");
+          // Look once: a read that does not wait (one of our own, or one sent along with
+          // finishes) is awaited; a blocking read another getter has in flight is theirs.
+          if (looked || (this.#reading !== null && this.#readBlocks)) {
+            throw new QueueEmpty("the queue has no item ready");
+          }
           looked = true;
-          await this.#await(this.#startRead(0, false));
+          await this.#await(this.#reading ?? this.#startRead(0, false));
           continue;
         }
         const remaining = deadline - hub.now();
@@ -721,11 +726,24 @@ export class RedisQueue<T> implements AsyncIterable<T> {
   #startRead(blockMs: number, block: boolean): Promise<void> {
     const reading = this.#read(blockMs, block);
     this.#reading = reading;
+    this.#readBlocks = block && blockMs > 0;
     const clear = () => {
       if (this.#reading === reading) this.#reading = null;
     };
     reading.then(clear, clear);
     return reading;
+  }
+
+  /**
+   * With `prefetch`, reads ahead along with a batch of finishes: the read goes to Redis in the
+   * same write as the batch (auto-pipelining) and runs right after it, so it also sees the
+   * follow-up items the batch admitted. In a busy consumer, reads then cost no round trip of
+   * their own. A read that fails here is retried by the getter that next finds the buffer empty.
+   */
+  #readAlong(): void {
+    if (this.#prefetch === 0 || this.#reading !== null || this.#closed) return;
+    if (this.#buffer.length >= this.#prefetch) return;
+    this.#startRead(0, false).catch(ignore);
   }
 
   /** Waits for a read as a green operation; on a closed queue, says so instead of ioredis. */
@@ -775,7 +793,10 @@ export class RedisQueue<T> implements AsyncIterable<T> {
    */
   async #read(blockMs: number, block: boolean): Promise<void> {
     await this.#prepare();
-    const count = Math.min(1000, Math.max(1, this.#getters) + this.#prefetch);
+    const count = Math.min(
+      1000,
+      Math.max(1, Math.max(1, this.#getters) + this.#prefetch - this.#buffer.length),
+    );
     const now = getHub().now();
     if (now - this.#lastReclaim >= this.#pollMs()) {
       this.#lastReclaim = now;
@@ -789,6 +810,14 @@ export class RedisQueue<T> implements AsyncIterable<T> {
       if (claimed.length > 0) return;
     }
     if (this.#closed) return;
+    const args: (string | number)[] = ["GROUP", this.#group, this.consumer, "COUNT", count];
+    if (!block || blockMs <= 0) {
+      // A read that does not wait goes on the main connection, in the same write as the
+      // commands issued beside it.
+      args.push("STREAMS", this.#keys.stream, ">");
+      this.#take(await this.#client.call("XREADGROUP", ...args));
+      return;
+    }
     if (this.#blocking === null) {
       this.#blocking = this.#client.duplicate({
         maxRetriesPerRequest: null,
@@ -796,13 +825,14 @@ export class RedisQueue<T> implements AsyncIterable<T> {
       });
       this.#blocking.on("error", ignore);
     }
-    const args: (string | number)[] = ["GROUP", this.#group, this.consumer, "COUNT", count];
-    if (block && blockMs > 0) args.push("BLOCK", Math.ceil(blockMs));
-    args.push("STREAMS", this.#keys.stream, ">");
-    const reply = (await this.#blocking.call("XREADGROUP", ...args)) as
-      | [string, [string, string[] | null][]][]
-      | null;
-    for (const [, entries] of reply ?? []) {
+    args.push("BLOCK", Math.ceil(blockMs), "STREAMS", this.#keys.stream, ">");
+    this.#take(await this.#blocking.call("XREADGROUP", ...args));
+  }
+
+  /** Buffers the entries of an XREADGROUP reply. */
+  #take(reply: unknown): void {
+    const streams = reply as [string, [string, string[] | null][]][] | null;
+    for (const [, entries] of streams ?? []) {
       for (const [id, fields] of entries) this.#buffer.push({ id, fields: fields ?? [] });
     }
   }
@@ -867,12 +897,14 @@ export class RedisQueue<T> implements AsyncIterable<T> {
         const args: (string | number)[] = [this.#group];
         for (const finishing of batch) for (const arg of finishing.args) args.push(arg);
         try {
-          const replies = (await runScript(
+          const done = runScript(
             this.#client,
             DONE,
             [this.#keys.stream, this.#keys.seen, this.#keys.results],
             args,
-          )) as number[][];
+          );
+          this.#readAlong();
+          const replies = (await done) as number[][];
           batch.forEach((finishing, i) => {
             finishing.resolve(replies[i] ?? []);
           });
