@@ -2,8 +2,8 @@
  * One contender of the crawl-redis suite: `crawl()` from `@tendril/patterns` over the suite's
  * site, with its frontier in memory (`memory`) or in Redis (`redis`, one worker of possibly
  * several sharing the frontier `name`). Prints a RESULT line with the pages this process
- * reported and when its crawl started and ended (epoch ms), so the suite can time several
- * workers as one crawl.
+ * reported, when its crawl started and ended (epoch ms), and when each page was reported, so
+ * the suite can time several workers as one crawl.
  *
  * usage: node crawl-redis.js memory <port> <pages> <concurrency>
  *        node crawl-redis.js redis <port> <pages> <concurrency> <redis-url> <name>
@@ -43,13 +43,17 @@ if (mode === "redis") {
 const startedAt = Date.now();
 let reported = 0;
 let failed = 0;
+// When each page was reported (ms after startedAt), so the suite can tell the crawl's warm
+// part (every process has JIT-compiled its code) from its cold start.
+const times: number[] = [];
 for await (const page of crawl(
   start,
   frontier === undefined ? options : { ...options, frontier },
 )) {
   reported++;
+  times.push(Date.now() - startedAt);
   if (!page.ok) failed++;
 }
 const endedAt = Date.now();
 await frontier?.close();
-emit({ reported, failed, startedAt, endedAt });
+emit({ reported, failed, startedAt, endedAt, times: times.join(",") });
