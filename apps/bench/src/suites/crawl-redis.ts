@@ -108,9 +108,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
           .sort((a, b) => a - b);
         const warmFrom = Math.floor(pages * WARM_FRACTION);
         const warmStart = times[warmFrom - 1] ?? 0;
-        warmRates
-          .get(name)
-          ?.push(((pages - warmFrom) * 1000) / Math.max(1, ms - warmStart));
+        warmRates.get(name)?.push(((pages - warmFrom) * 1000) / Math.max(1, ms - warmStart));
       }
     }
   } finally {
