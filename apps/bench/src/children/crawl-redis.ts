@@ -2,8 +2,8 @@
  * One contender of the crawl-redis suite: `crawl()` from `@tendril/patterns` over the suite's
  * site, with its frontier in memory (`memory`) or in Redis (`redis`, one worker of possibly
  * several sharing the frontier `name`). Prints a RESULT line with the pages this process
- * reported, when its crawl started and ended (epoch ms), and when each page was reported, so
- * the suite can time several workers as one crawl.
+ * reported, when its crawl started and ended (epoch ms), the CPU time its crawl took, and when
+ * each page was reported, so the suite can time several workers as one crawl.
  *
  * usage: node crawl-redis.js memory <port> <pages> <concurrency>
  *        node crawl-redis.js redis <port> <pages> <concurrency> <redis-url> <name>
@@ -12,7 +12,7 @@
 import { crawl } from "@tendril/patterns";
 import { RedisCrawlFrontier } from "@tendril/patterns/redis-queue";
 import { Redis } from "ioredis";
-import { emit } from "../harness.js";
+import { cpuNow, emit } from "../harness.js";
 
 const [mode, port, pagesArg, concurrencyArg, redisUrl, name] = process.argv.slice(2);
 const pages = Number(pagesArg);
@@ -41,6 +41,7 @@ if (mode === "redis") {
 }
 
 const startedAt = Date.now();
+const cpuAtStart = cpuNow();
 let reported = 0;
 let failed = 0;
 // When each page was reported (ms after startedAt), so the suite can tell the crawl's warm
@@ -55,5 +56,6 @@ for await (const page of crawl(
   if (!page.ok) failed++;
 }
 const endedAt = Date.now();
+const cpuMs = cpuNow() - cpuAtStart;
 await frontier?.close();
-emit({ reported, failed, startedAt, endedAt, times: times.join(",") });
+emit({ reported, failed, startedAt, endedAt, cpuMs, times: times.join(",") });

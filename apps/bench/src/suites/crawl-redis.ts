@@ -8,11 +8,12 @@
  * contenders, the table shows the median; a crawl's time runs from the first worker's start
  * to the last one's end. The per-URL overhead of the queue is 1/rate(Redis, 1 worker) −
  * 1/rate(in memory). "warm URLs/s" is the rate over the rest of the crawl once it has reported
- * a fifth of its pages, when every process runs compiled code.
+ * a fifth of its pages, when every process runs compiled code. "cores busy" is the CPU time of
+ * the crawlers, the site and Redis together over the crawl's time: 2.0 is all this machine has.
  */
 
 import { spawn as spawnProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startRedisServer } from "@tendril/test-servers";
 import { Redis } from "ioredis";
@@ -26,7 +27,24 @@ const WARM_FRACTION = 0.2;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function startSite(pages: number): Promise<{ port: number; stop(): void }> {
+/**
+ * CPU time (user + system) process `pid` has used, in ms, from /proc (Linux, 100 ticks per
+ * second); NaN where there is no /proc.
+ */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function startSite(
+  pages: number,
+): Promise<{ port: number; pid: number | undefined; stop(): void }> {
   const script = join(benchRoot, "dist", "children", "crawl-site.js");
   const args = [script, String(pages)];
   const child = existsSync("/usr/bin/taskset")
@@ -51,7 +69,7 @@ function startSite(pages: number): Promise<{ port: number; stop(): void }> {
       if (!match) return;
       clearTimeout(timer);
       child.removeAllListeners("exit");
-      resolve({ port: Number(match[1]), stop: () => child.kill("SIGTERM") });
+      resolve({ port: Number(match[1]), pid: child.pid, stop: () => child.kill("SIGTERM") });
     });
   });
 }
@@ -68,6 +86,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   ];
   const rates = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
   const warmRates = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
+  const busy = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
   const site = await startSite(pages);
   const redis = await startRedisServer();
   const control = new Redis(redis.url);
@@ -82,6 +101,8 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
           workers === 0
             ? [["memory", ...common]]
             : Array.from({ length: workers }, () => ["redis", ...common, redis.url, frontier]);
+        const others = () => processCpuMs(site.pid) + processCpuMs(redis.pid);
+        const othersBefore = others();
         const running = Promise.all(argvs.map((argv) => runChild("crawl-redis.js", argv)));
         if (workers > 0) {
           // The workers wait at a barrier once connected; release them together.
@@ -90,6 +111,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
           await control.rpush(`bench:{${frontier}}:go`, ...argvs.map(() => "go"));
         }
         const results = await running;
+        const othersMs = others() - othersBefore;
         const reported = results.reduce((n, r) => n + Number(r.reported), 0);
         if (reported !== pages) {
           throw new Error(`${name}: ${reported} pages reported, expected ${pages}`);
@@ -97,6 +119,9 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
         const start = Math.min(...results.map((r) => Number(r.startedAt)));
         const ms = Math.max(...results.map((r) => Number(r.endedAt))) - start;
         rates.get(name)?.push((pages * 1000) / Math.max(1, ms));
+        // Cores busy: the CPU time of the crawlers, the site and Redis over the crawl's time.
+        const cpuMs = results.reduce((sum, r) => sum + Number(r.cpuMs), othersMs);
+        busy.get(name)?.push(cpuMs / Math.max(1, ms));
         // The warm part: from the moment the crawl as a whole had reported WARM_FRACTION of its
         // pages to its end. Every process has compiled its hot code by then.
         const times = results
@@ -124,12 +149,13 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
       "URLs/s": rate,
       "µs/URL over floor": name.includes("floor") ? 0 : 1e6 / rate - 1e6 / floor,
       "warm URLs/s": median(warmRates.get(name) ?? []),
+      "cores busy": median(busy.get(name) ?? []),
     };
   });
   printTable(
     `crawl-redis: ${pages.toLocaleString("en-US")} linked pages (1 KiB), ${concurrency} fetches in flight per process, site on CPU 0 (median of ${rounds}; warm = after the first ${WARM_FRACTION * 100}% of the pages) — node ${process.version}`,
     rows,
-    ["URLs/s", "µs/URL over floor", "warm URLs/s"],
+    ["URLs/s", "µs/URL over floor", "warm URLs/s", "cores busy"],
     "URLs/s",
   );
 }
