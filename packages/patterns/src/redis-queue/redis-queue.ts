@@ -61,8 +61,9 @@ export interface RedisQueueOptions {
   codec?: RedisQueueCodec<unknown>;
   /**
    * Entries one read may take beyond the getters waiting, kept for the next `get()`s: fewer
-   * round trips when items are handled fast. They are pending on this consumer meanwhile (so
-   * handled within `visibilityTimeoutMs`, or taken over), and `close()` hands them back. Default 0.
+   * round trips when items are handled fast. With it, each batch of `taskDone`s also reads
+   * ahead, in the same write. The entries are pending on this consumer meanwhile (so handled
+   * within `visibilityTimeoutMs`, or taken over), and `close()` hands them back. Default 0.
    */
   prefetch?: number;
 }
