@@ -467,12 +467,12 @@ export class RedisQueue<T> implements AsyncIterable<T> {
             throw new QueueEmpty("the queue has no item ready");
           }
           looked = true;
-          await this.#await(this.#reading ?? this.#startRead(0, false));
+          await this.#await(this.#reading ?? this.#startRead(0));
           continue;
         }
         const remaining = deadline - hub.now();
         if (remaining <= 0) throw new QueueEmpty(`no item came within ${timeout} ms`);
-        const reading = this.#reading ?? this.#startRead(Math.min(remaining, this.#pollMs()), true);
+        const reading = this.#reading ?? this.#startRead(Math.min(remaining, this.#pollMs()));
         if (remaining === Number.POSITIVE_INFINITY) await this.#await(reading);
         else {
           await withTimeout({ ms: remaining, timeoutValue: SKIPPED }, () => this.#await(reading));
@@ -723,11 +723,11 @@ export class RedisQueue<T> implements AsyncIterable<T> {
     if (this.#closed) throw new RedisQueueClosed(this.name);
   }
 
-  /** Starts the one read in flight; it clears itself when done. */
-  #startRead(blockMs: number, block: boolean): Promise<void> {
-    const reading = this.#read(blockMs, block);
+  /** Starts the one read in flight (blocking for `blockMs`, if > 0); it clears itself when done. */
+  #startRead(blockMs: number): Promise<void> {
+    const reading = this.#read(blockMs);
     this.#reading = reading;
-    this.#readBlocks = block && blockMs > 0;
+    this.#readBlocks = blockMs > 0;
     const clear = () => {
       if (this.#reading === reading) this.#reading = null;
     };
@@ -744,7 +744,7 @@ export class RedisQueue<T> implements AsyncIterable<T> {
   #readAlong(): void {
     if (this.#prefetch === 0 || this.#reading !== null || this.#closed) return;
     if (this.#buffer.length >= this.#prefetch) return;
-    this.#startRead(0, false).catch(ignore);
+    this.#startRead(0).catch(ignore);
   }
 
   /** Waits for a read as a green operation; on a closed queue, says so instead of ioredis. */
@@ -790,9 +790,10 @@ export class RedisQueue<T> implements AsyncIterable<T> {
 
   /**
    * One read into the buffer: first entries abandoned by dead consumers (at most every half
-   * visibility timeout), then new entries, waiting up to `blockMs`.
+   * visibility timeout), then new entries, waiting up to `blockMs` (0: not at all, on the main
+   * connection, in the same write as the commands issued beside it).
    */
-  async #read(blockMs: number, block: boolean): Promise<void> {
+  async #read(blockMs: number): Promise<void> {
     await this.#prepare();
     const count = Math.min(
       1000,
@@ -812,9 +813,7 @@ export class RedisQueue<T> implements AsyncIterable<T> {
     }
     if (this.#closed) return;
     const args: (string | number)[] = ["GROUP", this.#group, this.consumer, "COUNT", count];
-    if (!block || blockMs <= 0) {
-      // A read that does not wait goes on the main connection, in the same write as the
-      // commands issued beside it.
+    if (blockMs <= 0) {
       args.push("STREAMS", this.#keys.stream, ">");
       this.#take(await this.#client.call("XREADGROUP", ...args));
       return;
